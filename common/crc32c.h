@@ -1,0 +1,32 @@
+// CRC-32C (Castagnoli): the checksum of WAL entries and of Kafka RecordBatch
+// v2. Computed with the SSE4.2 crc32 instruction (falls back to a table on
+// CPUs without it). Mask/Unmask store a CRC so that data containing its own
+// CRC, or a zero-filled region, does not verify by accident.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+namespace corelog::crc32c {
+
+// Extends `crc` (the CRC-32C of some prefix) with `n` more bytes.
+uint32_t Extend(uint32_t crc, const void* data, size_t n);
+
+inline uint32_t Value(const void* data, size_t n) { return Extend(0, data, n); }
+inline uint32_t Value(std::span<const std::byte> s) { return Extend(0, s.data(), s.size()); }
+
+// True when the CPU has the SSE4.2 instruction (reported by benchmarks).
+bool HardwareAccelerated();
+
+inline constexpr uint32_t kMaskDelta = 0xa282ead8u;
+
+// Rotates right by 15 bits and adds a constant: the masked form stored on disk.
+inline uint32_t Mask(uint32_t crc) { return ((crc >> 15) | (crc << 17)) + kMaskDelta; }
+
+inline uint32_t Unmask(uint32_t masked) {
+  uint32_t rot = masked - kMaskDelta;
+  return (rot >> 17) | (rot << 15);
+}
+
+}  // namespace corelog::crc32c
