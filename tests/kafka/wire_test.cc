@@ -1,0 +1,243 @@
+#include "broker/kafka/wire.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <string>
+
+#include "broker/kafka/errors.h"
+
+namespace corelog::kafka {
+namespace {
+
+std::string Bytes(std::initializer_list<int> v) {
+  std::string s;
+  for (int b : v) s.push_back(static_cast<char>(b));
+  return s;
+}
+
+TEST(Wire, FixedWidthIntegersAreBigEndian) {
+  std::string out;
+  Writer w(&out);
+  w.Int8(-2);
+  w.Int16(0x0102);
+  w.Int32(-1);
+  w.Int64(0x0102030405060708);
+  w.Uint32(0xfffffffe);
+  w.Bool(true);
+  EXPECT_EQ(out, Bytes({0xfe, 1, 2, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5, 6, 7, 8, 0xff, 0xff,
+                        0xff, 0xfe, 1}));
+  Reader r(out);
+  EXPECT_EQ(r.Int8(), -2);
+  EXPECT_EQ(r.Int16(), 0x0102);
+  EXPECT_EQ(r.Int32(), -1);
+  EXPECT_EQ(r.Int64(), 0x0102030405060708);
+  EXPECT_EQ(r.Uint32(), 0xfffffffeu);
+  EXPECT_TRUE(r.Bool());
+  EXPECT_TRUE(r.status());
+  EXPECT_EQ(r.remaining(), 0u);
+}
+
+TEST(Wire, UnsignedVarintUsesSevenBitGroupsLowFirst) {
+  std::string out;
+  Writer w(&out);
+  w.UnsignedVarint(0);
+  w.UnsignedVarint(127);
+  w.UnsignedVarint(128);
+  w.UnsignedVarint(300);
+  w.UnsignedVarint(std::numeric_limits<uint32_t>::max());
+  EXPECT_EQ(out, Bytes({0, 0x7f, 0x80, 0x01, 0xac, 0x02, 0xff, 0xff, 0xff, 0xff, 0x0f}));
+  Reader r(out);
+  EXPECT_EQ(r.UnsignedVarint(), 0u);
+  EXPECT_EQ(r.UnsignedVarint(), 127u);
+  EXPECT_EQ(r.UnsignedVarint(), 128u);
+  EXPECT_EQ(r.UnsignedVarint(), 300u);
+  EXPECT_EQ(r.UnsignedVarint(), std::numeric_limits<uint32_t>::max());
+  EXPECT_TRUE(r.ok());
+}
+
+TEST(Wire, ZigzagVarintsMapSmallMagnitudesToShortCodes) {
+  std::string out;
+  Writer w(&out);
+  w.Varint(0);
+  w.Varint(-1);
+  w.Varint(1);
+  w.Varint(-64);
+  w.Varint(64);
+  EXPECT_EQ(out, Bytes({0, 1, 2, 0x7f, 0x80, 0x01}));
+  Reader r(out);
+  EXPECT_EQ(r.Varint(), 0);
+  EXPECT_EQ(r.Varint(), -1);
+  EXPECT_EQ(r.Varint(), 1);
+  EXPECT_EQ(r.Varint(), -64);
+  EXPECT_EQ(r.Varint(), 64);
+}
+
+TEST(Wire, ZigzagExtremesRoundTrip) {
+  std::string out;
+  Writer w(&out);
+  for (int32_t v : {std::numeric_limits<int32_t>::min(), std::numeric_limits<int32_t>::max()}) {
+    w.Varint(v);
+  }
+  for (int64_t v : {std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(),
+                    int64_t{-1234567890123}}) {
+    w.Varlong(v);
+  }
+  Reader r(out);
+  EXPECT_EQ(r.Varint(), std::numeric_limits<int32_t>::min());
+  EXPECT_EQ(r.Varint(), std::numeric_limits<int32_t>::max());
+  EXPECT_EQ(r.Varlong(), std::numeric_limits<int64_t>::min());
+  EXPECT_EQ(r.Varlong(), std::numeric_limits<int64_t>::max());
+  EXPECT_EQ(r.Varlong(), -1234567890123);
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.remaining(), 0u);
+}
+
+TEST(Wire, OverlongVarintIsAnError) {
+  std::string six = Bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0x01});
+  Reader r(six);
+  r.UnsignedVarint();
+  EXPECT_FALSE(r.ok());
+  std::string wide = Bytes({0xff, 0xff, 0xff, 0xff, 0x1f});  // 35 bits
+  Reader r2(wide);
+  r2.Varint();
+  EXPECT_FALSE(r2.ok());
+}
+
+TEST(Wire, ClassicAndCompactStrings) {
+  std::string out;
+  Writer w(&out);
+  w.String("ab", false);
+  w.String("ab", true);
+  w.NullableString(std::nullopt, false);
+  w.NullableString(std::nullopt, true);
+  w.NullableString(std::string(), true);
+  EXPECT_EQ(out, Bytes({0, 2, 'a', 'b', 3, 'a', 'b', 0xff, 0xff, 0, 1}));
+  Reader r(out);
+  EXPECT_EQ(r.String(false), "ab");
+  EXPECT_EQ(r.String(true), "ab");
+  EXPECT_EQ(r.NullableString(false), std::nullopt);
+  EXPECT_EQ(r.NullableString(true), std::nullopt);
+  EXPECT_EQ(r.NullableString(true), std::optional<std::string>(""));
+  EXPECT_TRUE(r.ok());
+}
+
+TEST(Wire, ClassicAndCompactBytes) {
+  std::string out;
+  Writer w(&out);
+  w.Bytes("xyz", false);
+  w.Bytes("xyz", true);
+  w.NullableBytes(std::nullopt, false);
+  w.NullableBytes(std::nullopt, true);
+  EXPECT_EQ(out, Bytes({0, 0, 0, 3, 'x', 'y', 'z', 4, 'x', 'y', 'z', 0xff, 0xff, 0xff, 0xff, 0}));
+  Reader r(out);
+  EXPECT_EQ(r.Bytes(false), "xyz");
+  EXPECT_EQ(r.Bytes(true), "xyz");
+  EXPECT_EQ(r.NullableBytes(false), std::nullopt);
+  EXPECT_EQ(r.NullableBytes(true), std::nullopt);
+  EXPECT_TRUE(r.ok());
+}
+
+TEST(Wire, ArraysClassicCompactAndNull) {
+  std::string out;
+  Writer w(&out);
+  WriteInt32Array(w, {7, 8}, false);
+  WriteInt32Array(w, {7}, true);
+  w.NullArray(false);
+  w.NullArray(true);
+  EXPECT_EQ(out, Bytes({0, 0, 0, 2, 0, 0, 0, 7, 0, 0, 0, 8, 2, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xff,
+                        0}));
+  Reader r(out);
+  EXPECT_EQ(ReadInt32Array(r, false), (std::vector<int32_t>{7, 8}));
+  EXPECT_EQ(ReadInt32Array(r, true), (std::vector<int32_t>{7}));
+  auto null_classic = ReadNullableArray(r, false, [](Reader& r) { return r.Int32(); });
+  auto null_compact = ReadNullableArray(r, true, [](Reader& r) { return r.Int32(); });
+  EXPECT_FALSE(null_classic.has_value());
+  EXPECT_FALSE(null_compact.has_value());
+  EXPECT_TRUE(r.ok());
+}
+
+TEST(Wire, HugeArrayCountFailsBeforeAllocating) {
+  std::string in = Bytes({0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 1});
+  Reader r(in);
+  auto v = ReadInt32Array(r, false);
+  EXPECT_TRUE(v.empty());
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(ToErrorCode(r.status().error()), ErrorCode::kInvalidRequest);
+
+  std::string compact = Bytes({0xff, 0xff, 0xff, 0xff, 0x0f});
+  Reader rc(compact);
+  rc.ArrayLength(true);
+  EXPECT_FALSE(rc.ok());
+}
+
+TEST(Wire, NegativeLengthsOtherThanNullAreErrors) {
+  std::string s = Bytes({0xff, 0xfe, 'a'});
+  Reader r(s);
+  r.NullableString(false);
+  EXPECT_FALSE(r.ok());
+  std::string b = Bytes({0x80, 0, 0, 0});
+  Reader rb(b);
+  rb.Bytes(false);
+  EXPECT_FALSE(rb.ok());
+  std::string a = Bytes({0xff, 0xff, 0xff, 0xfe});
+  Reader ra(a);
+  ra.ArrayLength(false);
+  EXPECT_FALSE(ra.ok());
+}
+
+TEST(Wire, ErrorsAreStickyAndConsumeNothing) {
+  std::string in = Bytes({0, 9, 'a', 0, 0, 0, 5});
+  Reader r(in);
+  EXPECT_EQ(r.String(false), "");  // claims 9 bytes, has 5
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.Int8(), 0);
+  EXPECT_EQ(r.Int32(), 0);
+  EXPECT_EQ(r.position(), 2u);
+  EXPECT_NE(r.status().error().message().find("byte 2"), std::string::npos);
+}
+
+TEST(Wire, UnknownTaggedFieldsAreSkipped) {
+  // Two tags: tag 0 with 2 bytes, tag 5 with 1 byte; then an int8.
+  std::string in = Bytes({2, 0, 2, 0xaa, 0xbb, 5, 1, 0xcc, 0x42});
+  Reader r(in);
+  r.SkipTaggedFields(true);
+  EXPECT_EQ(r.Int8(), 0x42);
+  EXPECT_TRUE(r.ok());
+  std::string truncated = Bytes({1, 0, 4, 0xaa});
+  Reader rt(truncated);
+  rt.SkipTaggedFields(true);
+  EXPECT_FALSE(rt.ok());
+}
+
+TEST(Wire, EmptyTaggedFieldsOnlyWhenFlexible) {
+  std::string out;
+  Writer w(&out);
+  w.EmptyTaggedFields(false);
+  EXPECT_EQ(out, "");
+  w.EmptyTaggedFields(true);
+  EXPECT_EQ(out, Bytes({0}));
+}
+
+TEST(Wire, ReservedSizeIsPatchedInPlace) {
+  std::string out;
+  Writer w(&out);
+  size_t at = w.ReserveInt32();
+  w.String("hello", false);
+  w.PatchInt32(at, static_cast<int32_t>(w.size() - at - 4));
+  EXPECT_EQ(out.substr(0, 4), Bytes({0, 0, 0, 7}));
+}
+
+TEST(Wire, UuidIsSixteenRawBytes) {
+  Uuid id;
+  for (int i = 0; i < 16; ++i) id.bytes[i] = static_cast<uint8_t>(i);
+  std::string out;
+  Writer w(&out);
+  w.WriteUuid(id);
+  ASSERT_EQ(out.size(), 16u);
+  Reader r(out);
+  EXPECT_EQ(r.ReadUuid(), id);
+}
+
+}  // namespace
+}  // namespace corelog::kafka
