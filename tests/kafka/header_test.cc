@@ -1,0 +1,102 @@
+#include "broker/kafka/header.h"
+
+#include <gtest/gtest.h>
+
+#include "broker/kafka/messages.h"
+#include "tests/kafka/test_util.h"
+
+namespace corelog::kafka {
+namespace {
+
+using testing::Hex;
+using testing::ToHex;
+
+TEST(Header, NonFlexibleRequestUsesHeaderV1) {
+  std::string frame = Hex(R"(
+    00 03 00 01   | Metadata v1
+    00 00 00 07   | correlation id
+    00 02 'py'    | client id
+    ff ff ff ff   | body: null topic list
+  )");
+  auto parsed = ParseRequestFrame(frame);
+  ASSERT_TRUE(parsed) << parsed.error().message();
+  EXPECT_EQ(parsed->header, (RequestHeader{3, 1, 7, "py"}));
+  EXPECT_EQ(ToHex(parsed->body), "ff ff ff ff");
+}
+
+TEST(Header, FlexibleRequestHeaderKeepsAClassicClientIdAndAddsTags) {
+  // librdkafka's first request: ApiVersions v3.
+  std::string frame = Hex(R"(
+    00 12 00 03 00 00 00 01
+    00 07 'rdkafka'          | int16 length, not compact
+    00                       | header tags
+    0b 'librdkafka'          | compact client_software_name
+    06 '2.0.2'
+    00                       | body tags
+  )");
+  auto parsed = ParseRequestFrame(frame);
+  ASSERT_TRUE(parsed) << parsed.error().message();
+  EXPECT_EQ(parsed->header.client_id, "rdkafka");
+  Reader body(parsed->body);
+  auto req = ApiVersionsRequest::Decode(body, 3);
+  ASSERT_TRUE(req) << req.error().message();
+  EXPECT_EQ(req->client_software_name, "librdkafka");
+  EXPECT_EQ(req->client_software_version, "2.0.2");
+  EXPECT_EQ(body.remaining(), 0u);
+}
+
+TEST(Header, NullClientId) {
+  std::string frame = Hex("00 00 00 07 00 00 00 2a ff ff");
+  auto parsed = ParseRequestFrame(frame);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->header.client_id, std::nullopt);
+  EXPECT_EQ(parsed->header.correlation_id, 42);
+  EXPECT_TRUE(parsed->body.empty());
+}
+
+TEST(Header, TruncatedHeaderIsAnErrorAtEveryLength) {
+  std::string frame = Hex("00 12 00 03 00 00 00 01 00 07 'rdkafka' 00");
+  for (size_t n = 0; n < frame.size(); ++n) {
+    EXPECT_FALSE(ParseRequestFrame(std::string_view(frame).substr(0, n))) << n;
+  }
+  EXPECT_TRUE(ParseRequestFrame(frame));
+}
+
+TEST(Header, ResponseHeaderVersions) {
+  EXPECT_EQ(ResponseHeaderVersion(18, 0), 0);
+  EXPECT_EQ(ResponseHeaderVersion(18, 3), 0);  // KIP-511: always v0
+  EXPECT_EQ(ResponseHeaderVersion(18, 4), 0);
+  EXPECT_EQ(ResponseHeaderVersion(3, 8), 0);
+  EXPECT_EQ(ResponseHeaderVersion(9, 6), 1);
+  EXPECT_EQ(ResponseHeaderVersion(22, 4), 1);
+  EXPECT_EQ(RequestHeaderVersion(18, 3), 2);
+  EXPECT_EQ(RequestHeaderVersion(18, 2), 1);
+  EXPECT_EQ(RequestHeaderVersion(9, 7), 2);
+}
+
+TEST(Header, RequestFrameRoundTrip) {
+  MetadataRequest req;
+  req.topics = std::vector<std::string>{"a"};
+  std::string frame = EncodeRequestFrame(4, 9, "me", req);
+  EXPECT_EQ(FrameSize(frame), static_cast<int32_t>(frame.size() - 4));
+  auto parsed = ParseRequestFrame(std::string_view(frame).substr(4));
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ(parsed->header, (RequestHeader{3, 4, 9, "me"}));
+  Reader body(parsed->body);
+  auto decoded = MetadataRequest::Decode(body, 4);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(*decoded, req);
+}
+
+struct OneByteBody {
+  static constexpr ApiKey kApiKey = ApiKey::kInitProducerId;
+  void Encode(Writer& w, int16_t) const { w.Int8(0x7f); }
+};
+
+TEST(Header, FlexibleResponseFrameHasATagByte) {
+  RequestHeader req{22, 4, 5, "x"};  // InitProducerId v4: flexible
+  EXPECT_EQ(ToHex(EncodeResponseFrame(req, OneByteBody{})), "00 00 00 06 00 00 00 05 00 7f");
+}
+
+}  // namespace
+}  // namespace corelog::kafka
