@@ -169,13 +169,22 @@ def produce_body(topic, partition, batch, acks=-1, timeout_ms=10000):
     return string(None) + struct.pack(">hi", acks, timeout_ms) + topics
 
 
-def metadata_body_v4(topics, allow_auto_topic_creation):
-    """Metadata v4 request body; topics=None asks for all topics."""
+def metadata_body(topics, allow_auto_topic_creation=True, version=4):
+    """Metadata v0..v8 request body. topics=None asks for all topics (v1+);
+    in v0 an empty list means all topics."""
     if topics is None:
-        t = struct.pack(">i", -1)
+        t = struct.pack(">i", 0 if version == 0 else -1)
     else:
         t = array([string(name) for name in topics])
-    return t + struct.pack(">?", allow_auto_topic_creation)
+    if version >= 4:
+        t += struct.pack(">?", allow_auto_topic_creation)
+    if version >= 8:
+        t += struct.pack(">??", False, False)  # include authorized operations
+    return t
+
+
+def metadata_body_v4(topics, allow_auto_topic_creation):
+    return metadata_body(topics, allow_auto_topic_creation, 4)
 
 
 def api_versions_body(version):
@@ -267,6 +276,9 @@ def decode_api_versions(body, version):
                 r.array(lambda: r.unpack(">hhh"))}
         if version >= 1 and error != UNSUPPORTED_VERSION:
             r.int32()  # throttle_time_ms
+    if r.remaining():
+        raise ValueError("%d bytes left after ApiVersions v%d response"
+                         % (r.remaining(), version))
     return error, apis
 
 
@@ -290,29 +302,58 @@ def decode_produce(body, version):
 
     r.array(topic)
     r.int32()  # throttle_time_ms
+    if r.remaining():
+        raise ValueError("%d bytes left after Produce v%d response"
+                         % (r.remaining(), version))
     return out
 
 
-def decode_metadata_v4(body):
+def decode_metadata(body, version=4):
+    """Metadata v0..v8 response."""
     r = Reader(body)
-    r.int32()  # throttle_time_ms
-    brokers = r.array(lambda: {"node_id": r.int32(), "host": r.string(),
-                               "port": r.int32(), "rack": r.string()})
-    cluster_id = r.string()
-    controller_id = r.int32()
+    if version >= 3:
+        r.int32()  # throttle_time_ms
+
+    def broker():
+        b = {"node_id": r.int32(), "host": r.string(), "port": r.int32()}
+        b["rack"] = r.string() if version >= 1 else None
+        return b
+
+    brokers = r.array(broker)
+    cluster_id = r.string() if version >= 2 else None
+    controller_id = r.int32() if version >= 1 else None
 
     def partition():
-        return {"error": r.int16(), "index": r.int32(), "leader": r.int32(),
-                "replicas": r.array(r.int32), "isr": r.array(r.int32)}
+        p = {"error": r.int16(), "index": r.int32(), "leader": r.int32()}
+        if version >= 7:
+            p["leader_epoch"] = r.int32()
+        p["replicas"] = r.array(r.int32)
+        p["isr"] = r.array(r.int32)
+        if version >= 5:
+            p["offline"] = r.array(r.int32)
+        return p
 
     def topic():
-        return {"error": r.int16(), "name": r.string(),
-                "is_internal": r.unpack(">?"), "partitions": r.array(partition)}
+        t = {"error": r.int16(), "name": r.string()}
+        t["is_internal"] = r.unpack(">?") if version >= 1 else False
+        t["partitions"] = r.array(partition)
+        if version >= 8:
+            t["authorized_operations"] = r.int32()
+        return t
 
     topics = r.array(topic)
+    if version >= 8:
+        r.int32()  # cluster_authorized_operations
+    if r.remaining():
+        raise ValueError("%d bytes left after Metadata v%d response"
+                         % (r.remaining(), version))
     return {"brokers": brokers, "cluster_id": cluster_id,
             "controller_id": controller_id,
             "topics": {t["name"]: t for t in topics}}
+
+
+def decode_metadata_v4(body):
+    return decode_metadata(body, 4)
 
 
 # ---- a connection ----
@@ -422,7 +463,7 @@ class Connection:
                             produce_body(topic, partition, batch, acks))
         return decode_produce(body, version)[(topic, partition)]
 
-    def metadata(self, topics, allow_auto_topic_creation=True):
-        body = self.request(API_METADATA, 4,
-                            metadata_body_v4(topics, allow_auto_topic_creation))
-        return decode_metadata_v4(body)
+    def metadata(self, topics, allow_auto_topic_creation=True, version=4):
+        body = self.request(API_METADATA, version, metadata_body(
+            topics, allow_auto_topic_creation, version))
+        return decode_metadata(body, version)

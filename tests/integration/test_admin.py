@@ -1,0 +1,132 @@
+"""Topic administration through kafka-python's KafkaAdminClient.
+
+CreateTopics creates a topic with the requested partitions (and refuses a
+duplicate or a bad partition count), DeleteTopics removes it (and refuses an
+unknown one), DescribeConfigs reports the configs we have, and created
+topics outlive a restart.
+"""
+
+import time
+
+import kafka.errors
+import pytest
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
+
+import kafka_wire as w
+from clients import Record, consume_kcat, produce_kafka_python
+
+
+@pytest.fixture
+def admin_for():
+    admins = []
+
+    def make(broker):
+        a = KafkaAdminClient(bootstrap_servers=broker.bootstrap,
+                             request_timeout_ms=30000)
+        admins.append(a)
+        return a
+
+    yield make
+    for a in admins:
+        a.close()
+
+
+def topic_partitions(bootstrap):
+    """{topic: partition count} from a Metadata request for all topics."""
+    with w.Connection.to(bootstrap) as conn:
+        md = conn.metadata(None, allow_auto_topic_creation=False)
+    return {name: len(t["partitions"]) for name, t in md["topics"].items()
+            if t["error"] == w.NONE}
+
+
+def wait_until(predicate, timeout=30):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            return False
+    return True
+
+
+def test_create_topics_with_requested_partitions(broker, admin_for):
+    admin = admin_for(broker)
+    admin.create_topics([NewTopic("adm-a", 3, 1), NewTopic("adm-b", 1, 1)],
+                        timeout_ms=10000)
+    assert wait_until(lambda: {"adm-a": 3, "adm-b": 1}.items()
+                      <= topic_partitions(broker.bootstrap).items())
+    assert {"adm-a", "adm-b"} <= set(admin.list_topics())
+    # Every partition of the new topic takes records.
+    for partition in range(3):
+        rec = [Record(b"p%d" % partition, b"v", [])]
+        assert produce_kafka_python(broker.bootstrap, "adm-a", rec,
+                                    partition=partition) == [0]
+
+
+def test_create_existing_topic_fails_with_topic_already_exists(broker,
+                                                               admin_for):
+    admin = admin_for(broker)
+    admin.create_topics([NewTopic("adm-dup", 2, 1)], timeout_ms=10000)
+    with pytest.raises(kafka.errors.TopicAlreadyExistsError):
+        admin.create_topics([NewTopic("adm-dup", 2, 1)], timeout_ms=10000)
+    assert topic_partitions(broker.bootstrap).get("adm-dup") == 2
+
+
+@pytest.mark.parametrize("partitions", [0, -3])
+def test_create_topic_with_bad_partition_count_fails(broker, admin_for,
+                                                     partitions):
+    admin = admin_for(broker)
+    with pytest.raises(kafka.errors.InvalidPartitionsError):
+        admin.create_topics([NewTopic("adm-bad", partitions, 1)],
+                            timeout_ms=10000)
+    assert "adm-bad" not in topic_partitions(broker.bootstrap)
+
+
+def test_delete_topics_removes_topic_and_its_records(broker, admin_for):
+    admin = admin_for(broker)
+    produce_kafka_python(broker.bootstrap, "adm-del",
+                         [Record(b"k", b"old", [])])
+    admin.delete_topics(["adm-del"], timeout_ms=10000)
+    assert wait_until(
+        lambda: "adm-del" not in topic_partitions(broker.bootstrap))
+    with pytest.raises(kafka.errors.UnknownTopicOrPartitionError):
+        admin.delete_topics(["adm-del"], timeout_ms=10000)
+    # Recreated under the same name, the topic starts empty at offset 0.
+    assert produce_kafka_python(broker.bootstrap, "adm-del",
+                                [Record(b"k", b"new", [])]) == [0]
+    got = consume_kcat(broker.bootstrap, "adm-del")
+    assert [r.content() for r in got] == [(b"k", b"new", [])]
+
+
+def test_describe_configs_reports_topic_and_broker_configs(start_broker,
+                                                           admin_for):
+    broker = start_broker("--override", "message.max.bytes=200000")
+    admin = admin_for(broker)
+    admin.create_topics([NewTopic("adm-cfg", 1, 1)], timeout_ms=10000)
+    [resp] = admin.describe_configs(
+        [ConfigResource(ConfigResourceType.TOPIC, "adm-cfg")])
+    [(error, _msg, rtype, name, entries)] = resp.resources
+    assert (error, name) == (0, "adm-cfg")
+    topic_cfg = {e[0]: e[1] for e in entries}
+    assert topic_cfg, "no configs for the topic"
+
+    with w.Connection.to(broker.bootstrap) as conn:
+        node = conn.metadata(None)["brokers"][0]["node_id"]
+    [resp] = admin.describe_configs(
+        [ConfigResource(ConfigResourceType.BROKER, str(node))])
+    [(error, _msg, rtype, name, entries)] = resp.resources
+    assert error == 0
+    broker_cfg = {e[0]: e[1] for e in entries}
+    assert broker_cfg.get("message.max.bytes") == "200000", broker_cfg
+
+
+def test_created_and_deleted_topics_survive_restart(broker, admin_for):
+    admin = admin_for(broker)
+    admin.create_topics([NewTopic("adm-keep", 4, 1), NewTopic("adm-drop", 1, 1)],
+                        timeout_ms=10000)
+    admin.delete_topics(["adm-drop"], timeout_ms=10000)
+    assert wait_until(lambda: "adm-drop" not in topic_partitions(
+        broker.bootstrap))
+    admin.close()
+    broker.restart()
+    topics = topic_partitions(broker.bootstrap)
+    assert topics.get("adm-keep") == 4, topics
+    assert "adm-drop" not in topics, topics
