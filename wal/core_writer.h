@@ -1,0 +1,176 @@
+// CoreWriter: one core's append path and its group-commit sync thread.
+// Appends are encoded into an in-memory buffer; a background thread writes
+// everything buffered with one write and makes it durable with one
+// fdatasync, so appends made while an fsync is in flight ride the next one.
+// Format: docs/wal_format.md.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "common/result.h"
+#include "wal/completion_queue.h"
+#include "wal/core_reader.h"
+#include "wal/file_system.h"
+#include "wal/format.h"
+#include "wal/options.h"
+#include "wal/sync_observer.h"
+
+namespace corelog::wal {
+
+// Created by Manager, one per core. Append*, Sync, SubmitSync, SyncNow and
+// SetEpoch belong to the core's own thread (they are not safe against each
+// other); position getters, stats() and health() may be read from any thread.
+// `done` callbacks run on the writer's sync thread, never under a lock: they
+// should post back to the core rather than append from there.
+class CoreWriter {
+ public:
+  // Where recovery (or creation) left the core; the file is open at its end.
+  struct Start {
+    uint32_t core = 0;
+    std::vector<SegmentInfo> segments;  // oldest first, the last one open
+    uint64_t segment_bytes = 0;         // size of the last segment file
+    uint64_t position = 0;
+    uint64_t epoch = 0;
+    uint64_t next_sequence = 0;
+    std::unique_ptr<WritableFile> file;
+  };
+
+  CoreWriter(const Options& options, CompletionQueue* completions, Start start);
+  // Makes everything appended durable (best effort), then stops the sync thread.
+  ~CoreWriter();
+  CoreWriter(const CoreWriter&) = delete;
+  CoreWriter& operator=(const CoreWriter&) = delete;
+
+  uint32_t core_id() const { return core_; }
+
+  // Each returns the entry's end position, or kPoisoned after a failure.
+  Result<uint64_t> AppendData(uint32_t partition_id, int64_t base_offset, std::string_view payload);
+  Result<uint64_t> AppendData(uint32_t partition_id, int64_t base_offset,
+                              std::span<const std::byte> payload);
+  // Raises the writer's epoch to `epoch` (never lowers it) and logs a barrier.
+  Result<uint64_t> AppendBarrier(uint64_t epoch);
+  Result<uint64_t> AppendRecord(uint16_t record_type, std::string_view payload);
+  Result<uint64_t> AppendRecord(uint16_t record_type, std::span<const std::byte> payload);
+
+  // Requests durability of everything appended so far; `done` runs on the
+  // sync thread once an fdatasync covering it returned, or with the error.
+  void Sync(std::function<void(Status)> done);
+  // As Sync; the result arrives as a SyncCompletion with this token in
+  // Manager::CheckCompletions().
+  uint64_t SubmitSync();
+  // Blocks until everything appended so far is durable.
+  Status SyncNow();
+
+  // Epoch stamped on later entries. kInvalidArgument if `epoch` is lower.
+  Status SetEpoch(uint64_t epoch);
+  uint64_t epoch() const { return epoch_.load(std::memory_order_relaxed); }
+  uint64_t next_sequence() const { return next_sequence_.load(std::memory_order_relaxed); }
+
+  uint64_t position() const { return position_.load(std::memory_order_acquire); }
+  uint64_t synced_position() const { return synced_position_.load(std::memory_order_acquire); }
+  // The base of the oldest segment still on disk.
+  uint64_t oldest_position() const { return oldest_position_.load(std::memory_order_acquire); }
+  bool sync_pending() const { return outstanding_.load(std::memory_order_acquire) > 0; }
+  size_t segment_count() const;
+  // Ok, or the error that poisoned the writer.
+  Status health() const;
+  const CoreStats& stats() const { return stats_; }
+
+  // Manager-only maintenance. Truncate and Reset need the core quiescent (no
+  // appends in flight); DeleteSegmentsBelow may run alongside appends.
+  Status TruncateTo(uint64_t position);
+  Status Reset();
+  Result<size_t> DeleteSegmentsBelow(uint64_t position);
+
+ private:
+  struct SyncRequest {
+    uint64_t target;
+    std::function<void(Status)> done;
+  };
+  // In the pending buffer, bytes from `offset` on belong to segment `number`.
+  struct SegmentMark {
+    size_t offset;
+    uint64_t number;
+  };
+  struct Batch {
+    std::string bytes;
+    std::vector<SegmentMark> marks;
+    std::vector<SyncRequest> requests;
+    uint64_t end_position = 0;
+    bool sync = false;
+  };
+
+  Result<uint64_t> Append(const EntryFields& fields, std::string_view payload);
+  void RollLocked();
+  void SyncLoop();
+  bool HasWorkLocked() const;
+  void TakeBatchLocked(Batch* batch);
+  Status RunBatch(const Batch& batch);
+  Status WriteBatch(const Batch& batch);
+  Status WriteToFile(std::string_view bytes);
+  Status SwitchFile(uint64_t number);
+  Status SyncFile(uint64_t end_position);
+  void Complete(Batch* batch, const Status& status);
+  void Poison(const Error& error);
+  Error PoisonedError() const;
+  std::string PathOf(uint64_t number) const;
+  Status CheckBoundary(const SegmentInfo& segment, uint64_t position);
+  Status CutTo(size_t index, uint64_t position);
+  Status ReplaceAllSegments();
+
+  const Options options_;
+  FileSystem* const fs_;
+  CompletionQueue* const completions_;
+  const uint32_t core_;
+
+  // Core-thread state.
+  uint64_t segment_number_;
+  uint64_t segment_bytes_;
+  std::atomic<uint64_t> epoch_;
+  std::atomic<uint64_t> next_sequence_;
+
+  std::atomic<uint64_t> position_;
+  std::atomic<uint64_t> synced_position_;
+  std::atomic<uint64_t> oldest_position_;
+  std::atomic<uint64_t> created_segment_;  // newest segment file created and dir-synced
+  std::atomic<bool> poisoned_{false};
+  std::atomic<int> outstanding_{0};
+  CoreStats stats_;
+
+  // Shared between the core thread and the sync thread.
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::string pending_;
+  std::vector<SegmentMark> marks_;
+  std::vector<SyncRequest> requests_;
+  bool stop_ = false;
+  Error poison_error_;
+
+  // Sync-thread state; maintenance takes io_mu_ to exclude the sync thread.
+  std::mutex io_mu_;
+  std::unique_ptr<WritableFile> file_;
+  uint64_t file_position_;
+
+  mutable std::mutex segments_mu_;
+  std::vector<SegmentInfo> segments_;
+
+  std::thread thread_;  // last: starts after everything above is initialised
+};
+
+// Creates segment `header.segment_number` holding only its header, durable
+// together with its directory entry; returns it open for appending.
+Result<std::unique_ptr<WritableFile>> CreateSegment(const Options& options,
+                                                    const SegmentHeader& header);
+
+}  // namespace corelog::wal

@@ -1,0 +1,64 @@
+// The file seam of the WAL. Every byte the WAL reads or writes, and every
+// directory it changes, goes through FileSystem, so tests can inject crashes,
+// torn writes and I/O errors (tests/wal/fault_file_system.h). The real
+// implementation is PosixFileSystem().
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace corelog::wal {
+
+// A file open for appending. Used by one thread at a time.
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  // Writes all of `data` at the end of the file. A short write is continued;
+  // an error (ENOSPC, EIO) is returned with some prefix possibly written.
+  virtual Status Append(std::string_view data) = 0;
+  // fdatasync: everything appended so far, and the file size, are durable.
+  virtual Status Sync() = 0;
+  virtual Status Close() = 0;
+};
+
+// A file open for positional reads. Used by one thread at a time.
+class ReadableFile {
+ public:
+  virtual ~ReadableFile() = default;
+  // Reads up to dst.size() bytes at `offset`; fewer only at end of file.
+  virtual Result<size_t> ReadAt(uint64_t offset, std::span<char> dst) = 0;
+  virtual Result<uint64_t> Size() = 0;
+};
+
+// Thread-safe.
+class FileSystem {
+ public:
+  virtual ~FileSystem() = default;
+  // Creates `path`, which must not exist, for appending.
+  virtual Result<std::unique_ptr<WritableFile>> NewWritable(const std::string& path) = 0;
+  // Opens the existing `path` for appending at its current end.
+  virtual Result<std::unique_ptr<WritableFile>> ReopenWritable(const std::string& path) = 0;
+  virtual Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) = 0;
+  // Sets the size of `path` and makes the new size durable.
+  virtual Status Truncate(const std::string& path, uint64_t size) = 0;
+  virtual Status Rename(const std::string& from, const std::string& to) = 0;
+  virtual Status Delete(const std::string& path) = 0;
+  // Names (not paths) of the entries in `dir`; ENOENT if `dir` is missing.
+  virtual Result<std::vector<std::string>> ListDir(const std::string& dir) = 0;
+  // mkdir -p; each directory created is made durable in its parent.
+  virtual Status MakeDirs(const std::string& dir) = 0;
+  // fsync of a directory: creations, deletions and renames in it are durable.
+  virtual Status SyncDir(const std::string& dir) = 0;
+  virtual bool Exists(const std::string& path) = 0;
+};
+
+// The process-wide POSIX implementation (open/write/pread/fdatasync).
+FileSystem* PosixFileSystem();
+
+}  // namespace corelog::wal

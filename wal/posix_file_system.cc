@@ -1,0 +1,185 @@
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <utility>
+
+#include "wal/file_system.h"
+
+namespace corelog::wal {
+namespace {
+
+Error Errno(const std::string& what, const std::string& path) {
+  return Error::FromErrno(errno, what + " " + path);
+}
+
+// Closes a descriptor on every return path.
+class Fd {
+ public:
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+class PosixWritable : public WritableFile {
+ public:
+  PosixWritable(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  ~PosixWritable() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  Status Append(std::string_view data) override {
+    while (!data.empty()) {
+      ssize_t n = ::write(fd_, data.data(), data.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Errno("write", path_);
+      data.remove_prefix(static_cast<size_t>(n));
+    }
+    return Ok();
+  }
+
+  Status Sync() override {
+    if (::fdatasync(fd_) != 0) return Errno("fdatasync", path_);
+    return Ok();
+  }
+
+  Status Close() override {
+    int fd = std::exchange(fd_, -1);
+    if (fd >= 0 && ::close(fd) != 0) return Errno("close", path_);
+    return Ok();
+  }
+
+ private:
+  int fd_;
+  std::string path_;
+};
+
+class PosixReadable : public ReadableFile {
+ public:
+  PosixReadable(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+
+  Result<size_t> ReadAt(uint64_t offset, std::span<char> dst) override {
+    size_t done = 0;
+    while (done < dst.size()) {
+      ssize_t n = ::pread(fd_.get(), dst.data() + done, dst.size() - done,
+                          static_cast<off_t>(offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Errno("pread", path_);
+      if (n == 0) break;
+      done += static_cast<size_t>(n);
+    }
+    return done;
+  }
+
+  Result<uint64_t> Size() override {
+    struct stat st;
+    if (::fstat(fd_.get(), &st) != 0) return Errno("fstat", path_);
+    return static_cast<uint64_t>(st.st_size);
+  }
+
+ private:
+  Fd fd_;
+  std::string path_;
+};
+
+std::string ParentOf(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  if (slash == 0) return "/";
+  return path.substr(0, slash);
+}
+
+Result<int> OpenFd(const std::string& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
+  if (fd < 0) return Errno("open", path);
+  return fd;
+}
+
+class Posix : public FileSystem {
+ public:
+  Result<std::unique_ptr<WritableFile>> NewWritable(const std::string& path) override {
+    CORELOG_ASSIGN_OR_RETURN(int fd, OpenFd(path, O_WRONLY | O_CREAT | O_EXCL));
+    return std::unique_ptr<WritableFile>(new PosixWritable(fd, path));
+  }
+
+  Result<std::unique_ptr<WritableFile>> ReopenWritable(const std::string& path) override {
+    CORELOG_ASSIGN_OR_RETURN(int fd, OpenFd(path, O_WRONLY | O_APPEND));
+    return std::unique_ptr<WritableFile>(new PosixWritable(fd, path));
+  }
+
+  Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) override {
+    CORELOG_ASSIGN_OR_RETURN(int fd, OpenFd(path, O_RDONLY));
+    return std::unique_ptr<ReadableFile>(new PosixReadable(fd, path));
+  }
+
+  Status Truncate(const std::string& path, uint64_t size) override {
+    CORELOG_ASSIGN_OR_RETURN(int raw, OpenFd(path, O_WRONLY));
+    Fd fd(raw);
+    if (::ftruncate(fd.get(), static_cast<off_t>(size)) != 0) return Errno("ftruncate", path);
+    if (::fsync(fd.get()) != 0) return Errno("fsync", path);
+    return Ok();
+  }
+
+  Status Rename(const std::string& from, const std::string& to) override {
+    if (::rename(from.c_str(), to.c_str()) != 0) return Errno("rename", from + " -> " + to);
+    return Ok();
+  }
+
+  Status Delete(const std::string& path) override {
+    if (::unlink(path.c_str()) != 0) return Errno("unlink", path);
+    return Ok();
+  }
+
+  Result<std::vector<std::string>> ListDir(const std::string& dir) override {
+    DIR* d = ::opendir(dir.c_str());
+    if (d == nullptr) return Errno("opendir", dir);
+    std::vector<std::string> names;
+    while (struct dirent* e = ::readdir(d)) {
+      std::string_view name(e->d_name);
+      if (name != "." && name != "..") names.emplace_back(name);
+    }
+    ::closedir(d);
+    return names;
+  }
+
+  Status MakeDirs(const std::string& dir) override {
+    for (size_t i = 1; i <= dir.size(); ++i) {
+      if (i < dir.size() && dir[i] != '/') continue;
+      std::string prefix = dir.substr(0, i);
+      if (::mkdir(prefix.c_str(), 0755) == 0) {
+        // A new directory is only durable once its parent is synced.
+        CORELOG_TRY(SyncDir(ParentOf(prefix)));
+      } else if (errno != EEXIST) {
+        return Errno("mkdir", prefix);
+      }
+    }
+    return Ok();
+  }
+
+  Status SyncDir(const std::string& dir) override {
+    CORELOG_ASSIGN_OR_RETURN(int raw, OpenFd(dir, O_RDONLY | O_DIRECTORY));
+    Fd fd(raw);
+    if (::fsync(fd.get()) != 0) return Errno("fsync directory", dir);
+    return Ok();
+  }
+
+  bool Exists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
+};
+
+}  // namespace
+
+FileSystem* PosixFileSystem() {
+  static Posix fs;
+  return &fs;
+}
+
+}  // namespace corelog::wal

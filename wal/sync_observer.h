@@ -1,0 +1,37 @@
+// Hooks and counters through which metrics watch the WAL's durability:
+// SyncObserver is told about every group commit, CoreStats holds per-core
+// byte counters as atomics that a scraper reads without taking any lock.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+
+#include "common/result.h"
+
+namespace corelog::wal {
+
+// Called from a core's background sync thread; implementations must be
+// thread-safe (several cores report concurrently) and quick.
+class SyncObserver {
+ public:
+  virtual ~SyncObserver() = default;
+  // One group commit: `bytes` of entries became durable with one fdatasync
+  // that took `fsync_duration`.
+  virtual void OnSync(uint32_t core, uint64_t bytes, std::chrono::nanoseconds fsync_duration) = 0;
+  // A write or fsync failed and poisoned the core's writer.
+  virtual void OnPoisoned(uint32_t core, const Error& error) {
+    (void)core;
+    (void)error;
+  }
+};
+
+// Written by the core's threads, read by anyone (relaxed loads suffice for metrics).
+struct CoreStats {
+  std::atomic<uint64_t> written_bytes{0};  // entry bytes appended since open
+  std::atomic<uint64_t> synced_bytes{0};   // entry bytes made durable since open
+  std::atomic<uint64_t> syncs{0};          // group commits (fdatasync calls)
+  std::atomic<uint64_t> failures{0};       // failed writes or fsyncs (0 or 1: it poisons)
+};
+
+}  // namespace corelog::wal
