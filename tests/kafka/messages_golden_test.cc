@@ -184,10 +184,11 @@ TEST(Golden, ProduceV3RequestDecode) {
 }
 
 TEST(Golden, ProduceV7RequestWithTransactionalId) {
-  auto req = DecodedExactly<ProduceRequest>(
-      Hex("00 02 'tx' 00 01 00 00 03 e8 00 00 00 01 00 01 'u' 00 00 00 01 00 00 00 00 "
-          "00 00 00 01 'x'"),
-      7);
+  // The buffer outlives the request: its records are a view into it.
+  const std::string body = Hex(
+      "00 02 'tx' 00 01 00 00 03 e8 00 00 00 01 00 01 'u' 00 00 00 01 00 00 00 00 "
+      "00 00 00 01 'x'");
+  auto req = DecodedExactly<ProduceRequest>(body, 7);
   EXPECT_EQ(req.transactional_id, "tx");
   EXPECT_EQ(req.acks, 1);
   EXPECT_EQ(req.timeout_ms, 1000);
