@@ -1,0 +1,321 @@
+#include "broker/kafka/record_batch.h"
+
+#include <algorithm>
+
+#include "broker/kafka/errors.h"
+#include "broker/kafka/wire.h"
+#include "common/check.h"
+#include "common/coding.h"
+#include "common/crc32c.h"
+
+namespace corelog::kafka {
+namespace {
+
+constexpr size_t kBaseOffsetAt = 0;
+constexpr size_t kBatchLengthAt = 8;
+constexpr size_t kLeaderEpochAt = 12;
+constexpr size_t kMagicAt = 16;
+constexpr size_t kCrcAt = 17;
+constexpr size_t kAttributesAt = 21;
+constexpr size_t kLastOffsetDeltaAt = 23;
+constexpr size_t kBaseTimestampAt = 27;
+constexpr size_t kMaxTimestampAt = 35;
+constexpr size_t kProducerIdAt = 43;
+constexpr size_t kProducerEpochAt = 51;
+constexpr size_t kBaseSequenceAt = 53;
+constexpr size_t kRecordCountAt = 57;
+
+Error Corrupt(const std::string& what) { return MakeError(ErrorCode::kCorruptMessage, what); }
+Error Invalid(const std::string& what) { return MakeError(ErrorCode::kInvalidRecord, what); }
+
+template <class T>
+T Field(std::string_view bytes, size_t at) {
+  return DecodeBE<T>(bytes.data() + at);
+}
+
+uint32_t CrcOf(const char* batch, size_t size) {
+  return crc32c::Value(batch + kAttributesAt, size - kAttributesAt);
+}
+
+}  // namespace
+
+Result<RecordBatchView> RecordBatchView::Parse(std::string_view bytes) {
+  if (bytes.size() <= kMagicAt) return Corrupt("record batch shorter than its header");
+  if (bytes[kMagicAt] != kRecordBatchMagic) {
+    return Invalid("record batch magic " + std::to_string(bytes[kMagicAt]) + ", want 2");
+  }
+  if (bytes.size() < kRecordBatchHeaderSize) return Corrupt("record batch shorter than its header");
+  int64_t length = Field<int32_t>(bytes, kBatchLengthAt);
+  if (length < static_cast<int64_t>(kRecordBatchHeaderSize - kRecordBatchLogOverhead)) {
+    return Corrupt("record batch length " + std::to_string(length) + " below the header size");
+  }
+  auto total = static_cast<size_t>(length) + kRecordBatchLogOverhead;
+  if (total > bytes.size()) {
+    return Corrupt("record batch length " + std::to_string(length) + " overruns the " +
+                   std::to_string(bytes.size()) + " bytes received");
+  }
+  return RecordBatchView(bytes.substr(0, total));
+}
+
+int64_t RecordBatchView::base_offset() const { return Field<int64_t>(bytes_, kBaseOffsetAt); }
+int32_t RecordBatchView::batch_length() const { return Field<int32_t>(bytes_, kBatchLengthAt); }
+int32_t RecordBatchView::partition_leader_epoch() const {
+  return Field<int32_t>(bytes_, kLeaderEpochAt);
+}
+int8_t RecordBatchView::magic() const { return Field<int8_t>(bytes_, kMagicAt); }
+uint32_t RecordBatchView::crc() const { return Field<uint32_t>(bytes_, kCrcAt); }
+int16_t RecordBatchView::attributes() const { return Field<int16_t>(bytes_, kAttributesAt); }
+int32_t RecordBatchView::last_offset_delta() const {
+  return Field<int32_t>(bytes_, kLastOffsetDeltaAt);
+}
+int64_t RecordBatchView::base_timestamp() const { return Field<int64_t>(bytes_, kBaseTimestampAt); }
+int64_t RecordBatchView::max_timestamp() const { return Field<int64_t>(bytes_, kMaxTimestampAt); }
+int64_t RecordBatchView::producer_id() const { return Field<int64_t>(bytes_, kProducerIdAt); }
+int16_t RecordBatchView::producer_epoch() const { return Field<int16_t>(bytes_, kProducerEpochAt); }
+int32_t RecordBatchView::base_sequence() const { return Field<int32_t>(bytes_, kBaseSequenceAt); }
+int32_t RecordBatchView::record_count() const { return Field<int32_t>(bytes_, kRecordCountAt); }
+
+Compression RecordBatchView::compression() const {
+  return static_cast<Compression>(attributes() & kBatchCompressionMask);
+}
+
+TimestampType RecordBatchView::timestamp_type() const {
+  return (attributes() & kBatchLogAppendTime) != 0 ? TimestampType::kLogAppendTime
+                                                   : TimestampType::kCreateTime;
+}
+
+uint32_t RecordBatchView::ComputeCrc() const { return CrcOf(bytes_.data(), bytes_.size()); }
+
+namespace {
+
+// Structure and size checks that need no CRC: one batch, known codec, size.
+Status CheckEnvelope(std::string_view records, const RecordBatchView& batch,
+                     int16_t produce_version, size_t max_batch_bytes) {
+  if (batch.size() != records.size()) {
+    return Invalid("produce records hold more than one batch");
+  }
+  auto codec = static_cast<int>(batch.compression());
+  if (codec > static_cast<int>(Compression::kZstd)) {
+    return MakeError(ErrorCode::kUnsupportedCompressionType,
+                     "unknown compression codec " + std::to_string(codec));
+  }
+  if (batch.compression() == Compression::kZstd && produce_version < 7) {
+    return MakeError(ErrorCode::kUnsupportedCompressionType, "zstd needs Produce v7");
+  }
+  if (batch.size() > max_batch_bytes) {
+    return MakeError(ErrorCode::kMessageTooLarge,
+                     "record batch of " + std::to_string(batch.size()) + " bytes exceeds " +
+                         std::to_string(max_batch_bytes));
+  }
+  if (!batch.CrcMatches()) return Corrupt("record batch CRC mismatch");
+  return Ok();
+}
+
+// Header fields a client may not set, or must set consistently.
+Status CheckHeaderFields(const RecordBatchView& batch) {
+  if (batch.is_control()) return Invalid("clients may not write control batches");
+  int32_t count = batch.record_count();
+  if (count <= 0) return Invalid("record batch count " + std::to_string(count));
+  if (static_cast<int64_t>(batch.last_offset_delta()) + 1 != count) {
+    return Invalid("lastOffsetDelta " + std::to_string(batch.last_offset_delta()) +
+                   " disagrees with record count " + std::to_string(count));
+  }
+  if (batch.has_producer_id() && batch.base_sequence() < 0) {
+    return Invalid("producer id set without a base sequence");
+  }
+  if (batch.timestamp_type() == TimestampType::kLogAppendTime) {
+    return MakeError(ErrorCode::kInvalidTimestamp, "clients may not send LogAppendTime");
+  }
+  return Ok();
+}
+
+Status CheckOffsetDeltas(const RecordBatchView& batch) {
+  int32_t expected = 0;
+  return ForEachRecord(batch, [&expected](const Record& r) -> Status {
+    if (r.offset_delta != expected) {
+      return Invalid("record offsetDelta " + std::to_string(r.offset_delta) + ", want " +
+                     std::to_string(expected));
+    }
+    ++expected;
+    return Ok();
+  });
+}
+
+}  // namespace
+
+Result<RecordBatchView> ValidateProduceBatch(std::string_view records, int16_t produce_version,
+                                             size_t max_batch_bytes) {
+  if (records.empty()) return Invalid("produce records hold no batch");
+  CORELOG_ASSIGN_OR_RETURN(RecordBatchView batch, RecordBatchView::Parse(records));
+  CORELOG_TRY(CheckEnvelope(records, batch, produce_version, max_batch_bytes));
+  CORELOG_TRY(CheckHeaderFields(batch));
+  if (batch.compression() == Compression::kNone) CORELOG_TRY(CheckOffsetDeltas(batch));
+  return batch;
+}
+
+void SetBaseOffset(std::span<char> batch, int64_t base_offset) {
+  CORELOG_CHECK(batch.size() >= kRecordBatchHeaderSize, "not a record batch");
+  EncodeBE(batch.data() + kBaseOffsetAt, base_offset);
+}
+
+void SetPartitionLeaderEpoch(std::span<char> batch, int32_t epoch) {
+  CORELOG_CHECK(batch.size() >= kRecordBatchHeaderSize, "not a record batch");
+  EncodeBE(batch.data() + kLeaderEpochAt, epoch);
+}
+
+void SetLogAppendTime(std::span<char> batch, int64_t now_ms) {
+  CORELOG_CHECK(batch.size() >= kRecordBatchHeaderSize, "not a record batch");
+  auto attributes = DecodeBE<int16_t>(batch.data() + kAttributesAt);
+  EncodeBE(batch.data() + kAttributesAt, static_cast<int16_t>(attributes | kBatchLogAppendTime));
+  EncodeBE(batch.data() + kMaxTimestampAt, now_ms);
+  EncodeBE(batch.data() + kCrcAt, CrcOf(batch.data(), batch.size()));
+}
+
+namespace {
+
+// A varint length of a key, value or header value: -1 = null.
+std::optional<std::string_view> ReadNullableField(Reader& r) {
+  int32_t n = r.Varint();
+  if (n == -1) return std::nullopt;
+  if (n < -1) {
+    r.Fail("negative record field length");
+    return std::nullopt;
+  }
+  return r.Raw(static_cast<size_t>(n));
+}
+
+// Decodes one record body (after its length) into `out`.
+Status ReadRecordBody(std::string_view body, const RecordBatchView& batch, Record* out) {
+  Reader r(body);
+  out->attributes = r.Int8();
+  out->timestamp = batch.base_timestamp() + r.Varlong();
+  out->offset_delta = r.Varint();
+  out->offset = batch.base_offset() + out->offset_delta;
+  out->key = ReadNullableField(r);
+  out->value = ReadNullableField(r);
+  int32_t header_count = r.Varint();
+  if (header_count < 0 || static_cast<size_t>(header_count) > r.remaining()) {
+    return Corrupt("record header count " + std::to_string(header_count));
+  }
+  out->headers.clear();
+  for (int32_t i = 0; i < header_count && r.ok(); ++i) {
+    RecordHeader h;
+    int32_t key_len = r.Varint();
+    if (key_len < 0) return Corrupt("record header key length " + std::to_string(key_len));
+    h.key = r.Raw(static_cast<size_t>(key_len));
+    h.value = ReadNullableField(r);
+    out->headers.push_back(h);
+  }
+  if (!r.ok()) return Corrupt("malformed record: " + r.status().error().message());
+  if (r.remaining() != 0) return Corrupt("record length exceeds its fields");
+  return Ok();
+}
+
+}  // namespace
+
+Status ForEachRecord(const RecordBatchView& batch,
+                     const std::function<Status(const Record&)>& fn) {
+  if (batch.compression() != Compression::kNone) {
+    return MakeError(ErrorCode::kUnsupportedCompressionType,
+                     "records of a compressed batch are not decoded");
+  }
+  Reader r(batch.records_data());
+  Record record;
+  for (int32_t i = 0; i < batch.record_count(); ++i) {
+    int32_t length = r.Varint();
+    if (!r.ok() || length <= 0 || static_cast<size_t>(length) > r.remaining()) {
+      return Corrupt("record " + std::to_string(i) + " has length " + std::to_string(length) +
+                     " with " + std::to_string(r.remaining()) + " bytes left");
+    }
+    CORELOG_TRY(ReadRecordBody(r.Raw(static_cast<size_t>(length)), batch, &record));
+    CORELOG_TRY(fn(record));
+  }
+  if (r.remaining() != 0) return Corrupt("bytes left after the last record");
+  return Ok();
+}
+
+Result<std::vector<Record>> ReadRecords(const RecordBatchView& batch) {
+  std::vector<Record> out;
+  CORELOG_TRY(ForEachRecord(batch, [&out](const Record& r) -> Status {
+    out.push_back(r);
+    return Ok();
+  }));
+  return out;
+}
+
+std::vector<RecordBatchView> SplitBatches(std::string_view records) {
+  std::vector<RecordBatchView> out;
+  while (!records.empty()) {
+    auto batch = RecordBatchView::Parse(records);
+    if (!batch) break;
+    records.remove_prefix(batch->size());
+    out.push_back(*batch);
+  }
+  return out;
+}
+
+namespace {
+
+void WriteNullableField(Writer& w, const std::optional<std::string_view>& v) {
+  if (!v) return w.Varint(-1);
+  w.Varint(static_cast<int32_t>(v->size()));
+  w.Raw(*v);
+}
+
+void AppendRecord(Writer& w, const Record& rec, int64_t base_timestamp, int32_t offset_delta) {
+  std::string body;
+  Writer b(&body);
+  b.Int8(0);
+  b.Varlong(rec.timestamp - base_timestamp);
+  b.Varint(offset_delta);
+  WriteNullableField(b, rec.key);
+  WriteNullableField(b, rec.value);
+  b.Varint(static_cast<int32_t>(rec.headers.size()));
+  for (const RecordHeader& h : rec.headers) {
+    b.Varint(static_cast<int32_t>(h.key.size()));
+    b.Raw(h.key);
+    WriteNullableField(b, h.value);
+  }
+  w.Varint(static_cast<int32_t>(body.size()));
+  w.Raw(body);
+}
+
+int16_t AttributesOf(const BatchOptions& o) {
+  int16_t a = 0;
+  if (o.timestamp_type == TimestampType::kLogAppendTime) a |= kBatchLogAppendTime;
+  if (o.transactional) a |= kBatchTransactional;
+  if (o.control) a |= kBatchControl;
+  return a;
+}
+
+}  // namespace
+
+std::string BuildRecordBatch(const BatchOptions& options, const std::vector<Record>& records) {
+  int64_t base_timestamp = records.empty() ? -1 : records.front().timestamp;
+  int64_t max_timestamp = base_timestamp;
+  for (const Record& r : records) max_timestamp = std::max(max_timestamp, r.timestamp);
+
+  std::string out;
+  Writer w(&out);
+  w.Int64(options.base_offset);
+  size_t length_at = w.ReserveInt32();
+  w.Int32(options.partition_leader_epoch);
+  w.Int8(kRecordBatchMagic);
+  size_t crc_at = w.ReserveInt32();
+  w.Int16(AttributesOf(options));
+  w.Int32(static_cast<int32_t>(records.size()) - 1);
+  w.Int64(base_timestamp);
+  w.Int64(max_timestamp);
+  w.Int64(options.producer_id);
+  w.Int16(options.producer_epoch);
+  w.Int32(options.base_sequence);
+  w.Int32(static_cast<int32_t>(records.size()));
+  for (size_t i = 0; i < records.size(); ++i) {
+    AppendRecord(w, records[i], base_timestamp, static_cast<int32_t>(i));
+  }
+  w.PatchInt32(length_at, static_cast<int32_t>(out.size() - kRecordBatchLogOverhead));
+  w.PatchInt32(crc_at, static_cast<int32_t>(CrcOf(out.data(), out.size())));
+  return out;
+}
+
+}  // namespace corelog::kafka
