@@ -141,19 +141,21 @@ void CoreWriter::RollLocked() {
   segments_.push_back({h.segment_number, h.base_position});
 }
 
-void CoreWriter::Sync(std::function<void(Status)> done) {
-  outstanding_.fetch_add(1, std::memory_order_acq_rel);
-  {
-    std::lock_guard lock(mu_);
-    requests_.push_back({position_.load(std::memory_order_relaxed), std::move(done)});
-  }
-  wake_.notify_one();
-}
+void CoreWriter::Sync(std::function<void(Status)> done) { Request(0, std::move(done)); }
 
 uint64_t CoreWriter::SubmitSync() {
   uint64_t token = completions_->NextToken();
-  Sync([this, token](Status status) { completions_->Push({token, core_, std::move(status)}); });
+  Request(token, nullptr);
   return token;
+}
+
+void CoreWriter::Request(uint64_t token, std::function<void(Status)> done) {
+  outstanding_.fetch_add(1, std::memory_order_acq_rel);
+  {
+    std::lock_guard lock(mu_);
+    requests_.push_back({position_.load(std::memory_order_relaxed), token, std::move(done)});
+  }
+  wake_.notify_one();
 }
 
 Status CoreWriter::SyncNow() {
@@ -274,9 +276,12 @@ Status CoreWriter::SyncFile(uint64_t end_position) {
 }
 
 void CoreWriter::Complete(Batch* batch, const Status& status) {
+  // A completion is queued before the request stops counting as pending,
+  // so !AnySyncPending() means CheckCompletions() holds every result.
   for (SyncRequest& request : batch->requests) {
-    request.done(status);
+    if (request.token != 0) completions_->Push({request.token, core_, status});
     outstanding_.fetch_sub(1, std::memory_order_acq_rel);
+    if (request.done) request.done(status);
   }
   batch->requests.clear();
   batch->bytes.clear();

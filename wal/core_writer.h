@@ -96,7 +96,8 @@ class CoreWriter {
  private:
   struct SyncRequest {
     uint64_t target;
-    std::function<void(Status)> done;
+    uint64_t token;                    // 0 = no completion queued
+    std::function<void(Status)> done;  // may be empty
   };
   // In the pending buffer, bytes from `offset` on belong to segment `number`.
   struct SegmentMark {
@@ -112,6 +113,7 @@ class CoreWriter {
   };
 
   Result<uint64_t> Append(const EntryFields& fields, std::string_view payload);
+  void Request(uint64_t token, std::function<void(Status)> done);
   void RollLocked();
   void SyncLoop();
   bool HasWorkLocked() const;

@@ -1,0 +1,341 @@
+#include "wal/manager.h"
+
+#include <gtest/gtest.h>
+
+#include "tests/wal/wal_test_util.h"
+#include "wal/errc.h"
+
+namespace corelog::wal {
+namespace {
+
+using testing::FaultFileSystem;
+using testing::MemOptions;
+using testing::Payloads;
+using testing::ReadCore;
+using testing::TempDir;
+
+std::unique_ptr<Manager> MustCreate(const Options& options) {
+  auto manager = Manager::Create(options);
+  EXPECT_TRUE(manager) << manager.error().message();
+  return manager ? std::move(*manager) : nullptr;
+}
+
+std::unique_ptr<Manager> MustOpen(const Options& options) {
+  auto manager = Manager::Open(options);
+  EXPECT_TRUE(manager) << manager.error().message();
+  return manager ? std::move(*manager) : nullptr;
+}
+
+TEST(WalManager, CreateMakesOneWriterPerCoreAtEpochZero) {
+  TempDir dir;
+  Options options;
+  options.dir = dir.path();
+  options.num_cores = 4;
+  auto m = MustCreate(options);
+  EXPECT_EQ(m->num_cores(), 4u);
+  EXPECT_EQ(m->epoch(), 0u);
+  for (uint32_t core = 0; core < 4; ++core) {
+    EXPECT_EQ(m->writer(core).core_id(), core);
+    EXPECT_TRUE(std::filesystem::exists(m->SegmentPath(core, 0)));
+  }
+}
+
+TEST(WalManager, WriterCheckedNamesTheValidRange) {
+  FaultFileSystem fs;
+  auto m = MustCreate(MemOptions(&fs, 4));
+  ASSERT_TRUE(m->WriterChecked(3));
+  EXPECT_EQ((*m->WriterChecked(3))->core_id(), 3u);
+  auto bad = m->WriterChecked(5);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code(), Errc::kInvalidCore);
+  EXPECT_NE(bad.error().message().find("0..3"), std::string::npos) << bad.error().message();
+}
+
+TEST(WalManager, AdvanceEpochReturnsTheNewEpoch) {
+  FaultFileSystem fs;
+  auto m = MustCreate(MemOptions(&fs));
+  EXPECT_EQ(m->AdvanceEpoch(), 1u);
+  EXPECT_EQ(m->epoch(), 1u);
+  EXPECT_EQ(m->AdvanceEpoch(), 2u);
+}
+
+TEST(WalManager, SetEpochAllStampsEveryWriterAndNeverLowers) {
+  FaultFileSystem fs;
+  auto m = MustCreate(MemOptions(&fs, 4));
+  ASSERT_TRUE(m->SetEpochAll(5));
+  for (uint32_t core = 0; core < 4; ++core) EXPECT_EQ(m->writer(core).epoch(), 5u);
+  EXPECT_EQ(m->epoch(), 5u);
+  EXPECT_FALSE(m->SetEpochAll(4));
+}
+
+TEST(WalManager, WritesOnEveryCoreAdvanceTheirPositions) {
+  FaultFileSystem fs;
+  auto m = MustCreate(MemOptions(&fs, 4));
+  for (uint32_t core = 0; core < 4; ++core) {
+    ASSERT_TRUE(m->writer(core).AppendData(core, 0, "value" + std::to_string(core)));
+  }
+  ASSERT_TRUE(m->SyncAll());
+  for (uint64_t p : m->positions()) EXPECT_GT(p, 0u);
+  EXPECT_EQ(m->positions(), m->synced_positions());
+}
+
+TEST(WalManager, MergeOrdersByEpochThenCoreThenSequence) {
+  FaultFileSystem fs;
+  auto m = MustCreate(MemOptions(&fs));
+  ASSERT_TRUE(m->SetEpochAll(1));
+  ASSERT_TRUE(m->writer(1).AppendData(0, 0, "1a"));
+  ASSERT_TRUE(m->writer(0).AppendData(0, 0, "0a"));
+  ASSERT_TRUE(m->writer(0).AppendData(0, 1, "0b"));
+  ASSERT_TRUE(m->SetEpochAll(2));
+  ASSERT_TRUE(m->writer(1).AppendData(0, 1, "1c"));
+  ASSERT_TRUE(m->writer(0).AppendData(0, 2, "0c"));
+  ASSERT_TRUE(m->SyncAll());
+  auto merged = m->MergeEntries();
+  ASSERT_TRUE(merged);
+  EXPECT_EQ(Payloads(*merged), (std::vector<std::string>{"0a", "0b", "1a", "0c", "1c"}));
+}
+
+TEST(WalManager, MergeUpToEpochLeavesOutLaterEpochs) {
+  FaultFileSystem fs;
+  auto m = MustCreate(MemOptions(&fs));
+  for (uint64_t epoch = 1; epoch <= 3; ++epoch) {
+    ASSERT_TRUE(m->SetEpochAll(epoch));
+    ASSERT_TRUE(m->writer(0).AppendData(0, 0, "e" + std::to_string(epoch)));
+  }
+  ASSERT_TRUE(m->SyncAll());
+  auto merged = m->MergeEntriesUpToEpoch(2);
+  ASSERT_TRUE(merged);
+  EXPECT_EQ(Payloads(*merged), (std::vector<std::string>{"e1", "e2"}));
+}
+
+TEST(WalManager, ResetAllDiscardsEntriesButKeepsPositionsMonotonic) {
+  FaultFileSystem fs;
+  Options options = MemOptions(&fs);
+  auto m = MustCreate(options);
+  ASSERT_TRUE(m->writer(0).AppendData(0, 0, "value0"));
+  ASSERT_TRUE(m->writer(1).AppendData(0, 0, "value1"));
+  ASSERT_TRUE(m->SyncAll());
+  EXPECT_GT(m->TotalSize(), 0u);
+  std::vector<uint64_t> before = m->positions();
+  ASSERT_TRUE(m->ResetAll());
+  EXPECT_EQ(m->TotalSize(), 0u);
+  EXPECT_EQ(m->positions(), before);
+  EXPECT_TRUE(ReadCore(options, 0).empty());
+  auto end = m->writer(0).AppendData(0, 1, "after");
+  ASSERT_TRUE(end);
+  EXPECT_GT(*end, before[0]);
+  ASSERT_TRUE(m->SyncAll());
+  m.reset();
+  m = MustOpen(options);
+  EXPECT_EQ(Payloads(ReadCore(options, 0)), std::vector<std::string>{"after"});
+  EXPECT_EQ(m->positions()[1], before[1]);
+}
+
+TEST(WalManager, TruncateAllCutsEachCoreToItsPosition) {
+  FaultFileSystem fs;
+  Options options = MemOptions(&fs);
+  auto m = MustCreate(options);
+  auto pos0 = m->writer(0).AppendData(0, 0, "keep");
+  ASSERT_TRUE(pos0);
+  ASSERT_TRUE(m->writer(0).AppendData(0, 1, "drop"));
+  ASSERT_TRUE(m->writer(1).AppendData(0, 0, "drop"));
+  ASSERT_TRUE(m->SyncAll());
+  std::vector<uint64_t> cut = {*pos0, 0};
+  ASSERT_TRUE(m->TruncateAll(cut));
+  EXPECT_EQ(m->positions(), cut);
+  EXPECT_EQ(Payloads(ReadCore(options, 0)), std::vector<std::string>{"keep"});
+  EXPECT_TRUE(ReadCore(options, 1).empty());
+  ASSERT_TRUE(m->writer(0).AppendData(0, 1, "again"));
+  ASSERT_TRUE(m->SyncAll());
+  EXPECT_EQ(Payloads(ReadCore(options, 0)), (std::vector<std::string>{"keep", "again"}));
+}
+
+TEST(WalManager, TruncateAllRejectsAWrongLengthOrAMidEntryPosition) {
+  FaultFileSystem fs;
+  auto m = MustCreate(MemOptions(&fs));
+  ASSERT_TRUE(m->writer(0).AppendData(0, 0, "payload"));
+  std::vector<uint64_t> three = {0, 0, 0};
+  Status wrong = m->TruncateAll(three);
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code(), Errc::kInvalidArgument);
+  std::vector<uint64_t> mid = {5, 0};
+  EXPECT_FALSE(m->TruncateAll(mid));
+}
+
+TEST(WalManager, BarrierAllWritesABarrierOnEveryCore) {
+  FaultFileSystem fs;
+  auto m = MustCreate(MemOptions(&fs));
+  ASSERT_TRUE(m->SetEpochAll(1));
+  ASSERT_TRUE(m->WriteBarrierAll());
+  ASSERT_TRUE(m->SyncAll());
+  auto merged = m->MergeEntries();
+  ASSERT_TRUE(merged);
+  ASSERT_EQ(merged->size(), 2u);
+  for (const auto& e : *merged) {
+    EXPECT_EQ(e.kind, EntryKind::kBarrier);
+    EXPECT_EQ(e.epoch, 1u);
+  }
+}
+
+TEST(WalManager, ReopenRestoresEpochSequenceAndEntries) {
+  TempDir dir;
+  Options options;
+  options.dir = dir.path();
+  options.num_cores = 2;
+  auto m = MustCreate(options);
+  ASSERT_TRUE(m->SetEpochAll(5));
+  ASSERT_TRUE(m->writer(0).AppendData(0, 0, "value0"));
+  ASSERT_TRUE(m->writer(1).AppendData(0, 0, "value1"));
+  ASSERT_TRUE(m->writer(1).AppendBarrier(6));
+  ASSERT_TRUE(m->SyncAll());
+  std::vector<uint64_t> positions = m->positions();
+  m.reset();
+  m = MustOpen(options);
+  EXPECT_EQ(m->epoch(), 6u);
+  EXPECT_EQ(m->positions(), positions);
+  EXPECT_EQ(m->writer(1).next_sequence(), 2u);
+  ASSERT_TRUE(m->writer(0).AppendData(0, 1, "later"));
+  ASSERT_TRUE(m->SyncAll());
+  auto merged = m->MergeEntries();
+  ASSERT_TRUE(merged);
+  ASSERT_EQ(merged->size(), 4u);
+  // The new entry carries the restored epoch and continues core 0's
+  // sequence, so it sorts after every older entry of core 0 and of epoch 5.
+  EXPECT_EQ((*merged)[2].payload, "later");
+  EXPECT_EQ((*merged)[2].epoch, 6u);
+  EXPECT_EQ((*merged)[2].sequence, 1u);
+  EXPECT_EQ((*merged)[3].kind, EntryKind::kBarrier);
+}
+
+TEST(WalManager, DebugStringNamesConfigCoresEpochAndSize) {
+  FaultFileSystem fs;
+  auto m = MustCreate(MemOptions(&fs, 4));
+  std::string s = m->DebugString();
+  for (const char* part : {"wal::Manager", "num_cores=4", "epoch=0", "total_size=0", "dir=/wal",
+                           "segment_pattern=", "core=3"}) {
+    EXPECT_NE(s.find(part), std::string::npos) << part << " in " << s;
+  }
+}
+
+TEST(WalManager, CreateRefusesADirectoryThatHoldsAWal) {
+  FaultFileSystem fs;
+  MustCreate(MemOptions(&fs)).reset();
+  auto again = Manager::Create(MemOptions(&fs));
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code(), Errc::kAlreadyExists);
+}
+
+TEST(WalManager, OpenWithoutSegmentsFailsNamingTheCore) {
+  FaultFileSystem fs;
+  auto opened = Manager::Open(MemOptions(&fs));
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code(), Errc::kNotFound);
+  EXPECT_NE(opened.error().message().find("core 0"), std::string::npos);
+}
+
+TEST(WalManager, SegmentsRollAtTheSizeLimitAndEntriesNeverSpanThem) {
+  FaultFileSystem fs;
+  Options options = MemOptions(&fs, 1);
+  options.segment_bytes = 256;
+  auto m = MustCreate(options);
+  std::vector<std::string> written;
+  for (int i = 0; i < 20; ++i) {
+    written.push_back(std::string(30 + i, static_cast<char>('a' + i)));
+    ASSERT_TRUE(m->writer(0).AppendData(0, i, written.back()));
+  }
+  ASSERT_TRUE(m->SyncAll());
+  EXPECT_GT(m->writer(0).segment_count(), 5u);
+  for (const std::string& path : fs.Files()) {
+    EXPECT_LE(fs.Contents(path).size(), options.segment_bytes) << path;
+  }
+  EXPECT_EQ(Payloads(ReadCore(options, 0)), written);
+  uint64_t end = m->positions()[0];
+  m.reset();
+  m = MustOpen(options);
+  EXPECT_EQ(m->positions()[0], end);
+  EXPECT_EQ(Payloads(ReadCore(options, 0)), written);
+}
+
+TEST(WalManager, DeleteSegmentsBelowReclaimsOnlyWholeSyncedSegments) {
+  FaultFileSystem fs;
+  Options options = MemOptions(&fs, 1);
+  options.segment_bytes = 200;
+  auto m = MustCreate(options);
+  std::vector<uint64_t> ends;
+  for (int i = 0; i < 12; ++i) {
+    ends.push_back(*m->writer(0).AppendData(0, i, std::string(60, 'x')));
+  }
+  ASSERT_TRUE(m->SyncAll());
+  size_t before = m->writer(0).segment_count();
+  auto deleted = m->DeleteSegmentsBelow(0, ends[5]);
+  ASSERT_TRUE(deleted);
+  EXPECT_GT(*deleted, 0u);
+  EXPECT_EQ(m->writer(0).segment_count(), before - *deleted);
+  EXPECT_LE(m->writer(0).oldest_position(), ends[5]);
+  auto entries = ReadCore(options, 0);
+  ASSERT_FALSE(entries.empty());
+  EXPECT_LE(entries.front().position, ends[5]);
+  EXPECT_EQ(entries.back().end_position, ends.back());
+  auto reader = m->NewReader(0, 0);
+  ASSERT_FALSE(reader);
+  EXPECT_EQ(reader.error().code(), Errc::kReclaimed);
+  m.reset();
+  m = MustOpen(options);
+  EXPECT_EQ(m->positions()[0], ends.back());
+}
+
+TEST(WalManager, ReaderReplaysFromAPositionAcrossSegments) {
+  TempDir dir;
+  Options options;
+  options.dir = dir.path();
+  options.num_cores = 1;
+  options.segment_bytes = 300;
+  auto m = MustCreate(options);
+  std::vector<uint64_t> ends;
+  for (int i = 0; i < 30; ++i) {
+    ends.push_back(*m->writer(0).AppendData(3, 100 + i, "entry" + std::to_string(i)));
+  }
+  ASSERT_TRUE(m->SyncAll());
+  auto reader = m->NewReader(0, ends[9]);
+  ASSERT_TRUE(reader) << reader.error().message();
+  int expected = 10;
+  for (;;) {
+    auto entry = (*reader)->Next();
+    ASSERT_TRUE(entry) << entry.error().message();
+    if (!*entry) break;
+    EXPECT_EQ((*entry)->base_offset, 100 + expected);
+    EXPECT_EQ((*entry)->payload, "entry" + std::to_string(expected));
+    EXPECT_EQ((*entry)->end_position, ends[expected]);
+    ++expected;
+  }
+  EXPECT_EQ(expected, 30);
+  EXPECT_FALSE(m->NewReader(0, ends[9] + 1).value()->Next());
+}
+
+TEST(WalManager, EveryEntryKindRoundTripsWithItsFields) {
+  FaultFileSystem fs;
+  Options options = MemOptions(&fs, 1);
+  auto m = MustCreate(options);
+  CoreWriter& w = m->writer(0);
+  const std::byte raw[] = {std::byte{1}, std::byte{0}, std::byte{255}};
+  ASSERT_TRUE(w.AppendData(9, -1, std::span<const std::byte>(raw)));
+  ASSERT_TRUE(w.AppendBarrier(4));
+  ASSERT_TRUE(w.AppendRecord(12, "topic created"));
+  ASSERT_TRUE(w.SyncNow());
+  auto entries = ReadCore(options, 0);
+  ASSERT_EQ(entries.size(), 3u);
+  EXPECT_EQ(entries[0].kind, EntryKind::kData);
+  EXPECT_EQ(entries[0].partition_id, 9u);
+  EXPECT_EQ(entries[0].base_offset, -1);
+  EXPECT_EQ(entries[0].payload, std::string("\x01\x00\xff", 3));
+  EXPECT_EQ(entries[0].epoch, 0u);
+  EXPECT_EQ(entries[1].kind, EntryKind::kBarrier);
+  EXPECT_EQ(entries[1].epoch, 4u);
+  EXPECT_EQ(entries[2].kind, EntryKind::kRecord);
+  EXPECT_EQ(entries[2].record_type, 12u);
+  EXPECT_EQ(entries[2].epoch, 4u);
+  for (size_t i = 0; i < entries.size(); ++i) EXPECT_EQ(entries[i].sequence, i);
+}
+
+}  // namespace
+}  // namespace corelog::wal

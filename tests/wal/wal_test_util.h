@@ -1,0 +1,64 @@
+// Shared helpers of the WAL tests: options over the fault-injecting file
+// system or a real temporary directory, and whole-log readers.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "common/check.h"
+#include <string>
+#include <vector>
+
+#include "tests/wal/fault_file_system.h"
+#include "wal/core_reader.h"
+#include "wal/manager.h"
+
+namespace corelog::wal::testing {
+
+inline Options MemOptions(FaultFileSystem* fs, uint32_t cores = 2) {
+  Options options;
+  options.dir = "/wal";
+  options.num_cores = cores;
+  options.fs = fs;
+  return options;
+}
+
+// A fresh directory under $TMPDIR, removed with the object.
+class TempDir {
+ public:
+  TempDir() {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "wal_test_XXXXXX").string();
+    CORELOG_CHECK(::mkdtemp(tmpl.data()) != nullptr, "mkdtemp");
+    path_ = tmpl;
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Every entry of `core` under the options' policy; fails the test on error.
+inline std::vector<OwnedEntry> ReadCore(const Options& options, uint32_t core) {
+  std::vector<OwnedEntry> out;
+  auto reader = CoreReader::OpenAll(options, core);
+  EXPECT_TRUE(reader) << reader.error().message();
+  if (!reader) return out;
+  for (;;) {
+    auto entry = (*reader)->Next();
+    EXPECT_TRUE(entry) << entry.error().message();
+    if (!entry || !*entry) break;
+    out.push_back(OwnedEntry::From(**entry));
+  }
+  return out;
+}
+
+inline std::vector<std::string> Payloads(const std::vector<OwnedEntry>& entries) {
+  std::vector<std::string> out;
+  for (const auto& e : entries) out.push_back(e.payload);
+  return out;
+}
+
+}  // namespace corelog::wal::testing
