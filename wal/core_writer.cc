@@ -46,8 +46,9 @@ CoreWriter::CoreWriter(const Options& options, CompletionQueue* completions, Sta
       position_(start.position),
       synced_position_(start.position),
       oldest_position_(start.segments.front().base_position),
-      created_segment_(start.segments.back().number),
+      durable_segment_(start.segments.back().number),
       file_(std::move(start.file)),
+      file_segment_(start.segments.back().number),
       file_position_(start.position),
       segments_(std::move(start.segments)),
       thread_([this] { SyncLoop(); }) {}
@@ -256,7 +257,7 @@ Status CoreWriter::SwitchFile(uint64_t number) {
   CORELOG_TRY(file_->Close());
   CORELOG_ASSIGN_OR_RETURN(file_, fs_->NewWritable(PathOf(number)));
   CORELOG_TRY(fs_->SyncDir(CoreDirectory(options_, core_)));
-  created_segment_.store(number, std::memory_order_release);
+  file_segment_ = number;
   return Ok();
 }
 
@@ -266,6 +267,7 @@ Status CoreWriter::SyncFile(uint64_t end_position) {
   auto took = std::chrono::steady_clock::now() - start;
   uint64_t bytes = end_position - synced_position_.load(std::memory_order_relaxed);
   synced_position_.store(end_position, std::memory_order_release);
+  durable_segment_.store(file_segment_, std::memory_order_release);
   stats_.synced_bytes.fetch_add(bytes, std::memory_order_relaxed);
   stats_.syncs.fetch_add(1, std::memory_order_relaxed);
   if (options_.observer != nullptr) {
@@ -367,10 +369,11 @@ Status CoreWriter::CutTo(size_t index, uint64_t position) {
   }
   segment_number_ = keep.number;
   segment_bytes_ = size;
+  file_segment_ = keep.number;
   file_position_ = position;
   position_.store(position, std::memory_order_release);
   synced_position_.store(position, std::memory_order_release);
-  created_segment_.store(keep.number, std::memory_order_release);
+  durable_segment_.store(keep.number, std::memory_order_release);
   return Ok();
 }
 
@@ -399,9 +402,10 @@ Status CoreWriter::ReplaceAllSegments() {
   }
   CORELOG_TRY(file_->Close());
   file_ = std::move(file);
+  file_segment_ = h.segment_number;
   segment_number_ = h.segment_number;
   segment_bytes_ = kSegmentHeaderSize;
-  created_segment_.store(h.segment_number, std::memory_order_release);
+  durable_segment_.store(h.segment_number, std::memory_order_release);
   oldest_position_.store(h.base_position, std::memory_order_release);
   for (const SegmentInfo& segment : old) CORELOG_TRY(fs_->Delete(PathOf(segment.number)));
   return fs_->SyncDir(CoreDirectory(options_, core_));
@@ -411,11 +415,12 @@ Result<size_t> CoreWriter::DeleteSegmentsBelow(uint64_t position) {
   std::vector<uint64_t> doomed;
   {
     std::lock_guard lock(segments_mu_);
-    uint64_t created = created_segment_.load(std::memory_order_acquire);
-    // A segment goes only once its successor exists on disk, which proves
-    // the segment itself was completely written and synced.
+    uint64_t durable = durable_segment_.load(std::memory_order_acquire);
+    // A segment goes only once its successor's header is durable: that
+    // proves the segment itself was completely written and synced, and the
+    // successor still anchors the core's position after a crash.
     while (segments_.size() >= 2 && segments_[1].base_position <= position &&
-           segments_[1].number <= created) {
+           segments_[1].number <= durable) {
       doomed.push_back(segments_.front().number);
       segments_.erase(segments_.begin());
     }

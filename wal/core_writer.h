@@ -145,7 +145,7 @@ class CoreWriter {
   std::atomic<uint64_t> position_;
   std::atomic<uint64_t> synced_position_;
   std::atomic<uint64_t> oldest_position_;
-  std::atomic<uint64_t> created_segment_;  // newest segment file created and dir-synced
+  std::atomic<uint64_t> durable_segment_;  // newest segment whose header and dir entry are durable
   std::atomic<bool> poisoned_{false};
   std::atomic<int> outstanding_{0};
   CoreStats stats_;
@@ -162,6 +162,7 @@ class CoreWriter {
   // Sync-thread state; maintenance takes io_mu_ to exclude the sync thread.
   std::mutex io_mu_;
   std::unique_ptr<WritableFile> file_;
+  uint64_t file_segment_;
   uint64_t file_position_;
 
   mutable std::mutex segments_mu_;
