@@ -1,0 +1,66 @@
+// WAL durability metrics, the headline of the dashboard: per core, entry
+// bytes written vs synced (and their difference, the sync lag), the fsync
+// latency and group-commit size histograms, segment count and disk bytes.
+// Names and meanings are listed in docs/metrics.md.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+#include "metrics/histogram.h"
+#include "metrics/per_core.h"
+#include "prometheus/collectable.h"
+
+namespace corelog::metrics {
+
+// One core's WAL counters. Updates are lock-free and allocation-free and may
+// come from the core's thread or its sync thread; any thread may read.
+class WalCoreMetrics {
+ public:
+  WalCoreMetrics();
+
+  // `bytes` of entries appended to the WAL (not yet durable).
+  void OnWrite(uint64_t bytes) { written_.fetch_add(bytes, std::memory_order_relaxed); }
+  // One group commit: `bytes` of entries made durable by one fdatasync.
+  void OnSync(uint64_t bytes, std::chrono::nanoseconds fsync_duration);
+  // The writer failed a write or fsync and refuses further appends.
+  void OnFailure() { failures_.fetch_add(1, std::memory_order_relaxed); }
+  void SetSegments(uint64_t n) { segments_.store(n, std::memory_order_relaxed); }
+  void SetDiskBytes(uint64_t n) { disk_bytes_.store(n, std::memory_order_relaxed); }
+
+  uint64_t written() const { return written_.load(std::memory_order_relaxed); }
+  uint64_t synced() const { return synced_.load(std::memory_order_relaxed); }
+  uint64_t failures() const { return failures_.load(std::memory_order_relaxed); }
+  uint64_t segments() const { return segments_.load(std::memory_order_relaxed); }
+  uint64_t disk_bytes() const { return disk_bytes_.load(std::memory_order_relaxed); }
+  HistogramSnapshot fsync_duration() const { return fsync_duration_.Snapshot(); }
+  HistogramSnapshot group_commit_bytes() const { return group_commit_bytes_.Snapshot(); }
+
+ private:
+  std::atomic<uint64_t> written_{0};
+  std::atomic<uint64_t> synced_{0};
+  std::atomic<uint64_t> failures_{0};
+  std::atomic<uint64_t> segments_{0};
+  std::atomic<uint64_t> disk_bytes_{0};
+  AtomicHistogram fsync_duration_;
+  AtomicHistogram group_commit_bytes_;
+};
+
+// All cores' WAL metrics and their exposition; thread-safe.
+class WalMetrics final : public prometheus::Collectable {
+ public:
+  explicit WalMetrics(uint32_t num_cores) : cores_(num_cores) {}
+
+  WalCoreMetrics& core(uint32_t i) { return cores_[i]; }
+  const WalCoreMetrics& core(uint32_t i) const { return cores_[i]; }
+  uint32_t num_cores() const { return cores_.size(); }
+
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  PerCore<WalCoreMetrics> cores_;
+};
+
+}  // namespace corelog::metrics
