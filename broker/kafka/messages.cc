@@ -194,8 +194,8 @@ Result<MetadataResponse> MetadataResponse::Decode(Reader& r, int16_t version) {
   });
   if (version >= 2) m.cluster_id = r.NullableString(flex);
   if (version >= 1) m.controller_id = r.Int32();
-  m.topics =
-      ReadArray(r, flex, [version, flex](Reader& r) { return ReadMetadataTopic(r, version, flex); });
+  m.topics = ReadArray(r, flex,
+                       [version, flex](Reader& r) { return ReadMetadataTopic(r, version, flex); });
   if (version >= 8) m.cluster_authorized_operations = r.Int32();
   r.SkipTaggedFields(flex);
   return Finish(r, std::move(m));
@@ -214,8 +214,9 @@ void MetadataResponse::Encode(Writer& w, int16_t version) const {
   });
   if (version >= 2) w.NullableString(cluster_id, flex);
   if (version >= 1) w.Int32(controller_id);
-  WriteArray(w, topics, flex,
-             [version, flex](Writer& w, const Topic& t) { WriteMetadataTopic(w, t, version, flex); });
+  WriteArray(w, topics, flex, [version, flex](Writer& w, const Topic& t) {
+    WriteMetadataTopic(w, t, version, flex);
+  });
   if (version >= 8) w.Int32(cluster_authorized_operations);
   w.EmptyTaggedFields(flex);
 }

@@ -9,6 +9,9 @@
 // Naming: every per-topic struct has `name` and `partitions`, every
 // per-partition struct has `partition_index`, whatever the schema calls them.
 //
+// The consumer-group APIs live in messages_group.h and InitProducerId plus
+// the remaining admin APIs in messages_admin.h; this header includes both.
+//
 // Contract of every message type T:
 //   static Result<T> Decode(Reader& r, int16_t version);
 //   void Encode(Writer& w, int16_t version) const;
@@ -28,12 +31,13 @@
 
 #include "broker/kafka/api.h"
 #include "broker/kafka/errors.h"
+#include "broker/kafka/message_types.h"
+#include "broker/kafka/messages_admin.h"  // IWYU pragma: export
+#include "broker/kafka/messages_group.h"  // IWYU pragma: export
 #include "broker/kafka/wire.h"
 #include "common/result.h"
 
 namespace corelog::kafka {
-
-inline constexpr int32_t kAuthorizedOperationsOmitted = std::numeric_limits<int32_t>::min();
 
 // ---- ApiVersions (18) ----
 
@@ -430,17 +434,6 @@ struct DeleteTopicsResponse {
 
 // ---- DescribeConfigs (32) ----
 
-enum class ConfigResourceType : int8_t { kUnknown = 0, kTopic = 2, kBroker = 4 };
-
-enum class ConfigSource : int8_t {
-  kUnknown = 0,
-  kDynamicTopicConfig = 1,
-  kDynamicBrokerConfig = 2,
-  kDynamicDefaultBrokerConfig = 3,
-  kStaticBrokerConfig = 4,
-  kDefaultConfig = 5,
-};
-
 struct DescribeConfigsRequest {
   static constexpr ApiKey kApiKey = ApiKey::kDescribeConfigs;
   static constexpr int16_t kMinVersion = 0;
@@ -477,11 +470,11 @@ struct DescribeConfigsResponse {
     std::string name;
     std::optional<std::string> value;
     bool read_only = false;
-    bool is_default = false;                          // v0 only (v1+ uses config_source)
+    bool is_default = false;                              // v0 only (v1+ uses config_source)
     ConfigSource config_source = ConfigSource::kUnknown;  // v1+
     bool is_sensitive = false;
-    std::vector<Synonym> synonyms;              // v1+
-    int8_t config_type = 0;                     // v3+ (0 unknown, 1 boolean, 2 string, 3 int, ...)
+    std::vector<Synonym> synonyms;             // v1+
+    int8_t config_type = 0;                    // v3+ (0 unknown, 1 boolean, 2 string, 3 int, ...)
     std::optional<std::string> documentation;  // v3+
     bool operator==(const Config&) const = default;
   };

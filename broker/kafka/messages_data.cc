@@ -114,8 +114,7 @@ FetchRequest::Partition ReadFetchPartition(Reader& r, int16_t version, bool flex
   return p;
 }
 
-void WriteFetchPartition(Writer& w, const FetchRequest::Partition& p, int16_t version,
-                         bool flex) {
+void WriteFetchPartition(Writer& w, const FetchRequest::Partition& p, int16_t version, bool flex) {
   w.Int32(p.partition_index);
   if (version >= 9) w.Int32(p.current_leader_epoch);
   w.Int64(p.fetch_offset);

@@ -213,8 +213,7 @@ Status ReadRecordBody(std::string_view body, const RecordBatchView& batch, Recor
 
 }  // namespace
 
-Status ForEachRecord(const RecordBatchView& batch,
-                     const std::function<Status(const Record&)>& fn) {
+Status ForEachRecord(const RecordBatchView& batch, const std::function<Status(const Record&)>& fn) {
   if (batch.compression() != Compression::kNone) {
     return MakeError(ErrorCode::kUnsupportedCompressionType,
                      "records of a compressed batch are not decoded");

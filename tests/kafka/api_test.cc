@@ -38,21 +38,21 @@ TEST(ApiTable, RangesAreTheAdvertisedOnes) {
 }
 
 TEST(ApiTable, FeatureFloorsLibrdkafkaNeedsAreInRange) {
-  EXPECT_TRUE(IsSupported(0, 3));    // MSGVER2: Produce 3
-  EXPECT_TRUE(IsSupported(1, 4));    // MSGVER2: Fetch 4
-  EXPECT_TRUE(IsSupported(0, 7));    // ZSTD: Produce 7
-  EXPECT_TRUE(IsSupported(1, 10));   // ZSTD: Fetch 10
-  EXPECT_TRUE(IsSupported(10, 0));   // FindCoordinator 0
-  EXPECT_TRUE(IsSupported(11, 0));   // JoinGroup 0
-  EXPECT_TRUE(IsSupported(14, 0));   // SyncGroup 0
-  EXPECT_TRUE(IsSupported(12, 0));   // Heartbeat 0
-  EXPECT_TRUE(IsSupported(13, 0));   // LeaveGroup 0
-  EXPECT_TRUE(IsSupported(8, 2));    // OffsetCommit 2
-  EXPECT_TRUE(IsSupported(9, 1));    // OffsetFetch 1
-  EXPECT_TRUE(IsSupported(22, 0));   // IDEMPOTENT_PRODUCER
-  EXPECT_TRUE(IsSupported(22, 4));   // KIP-360
-  EXPECT_TRUE(IsSupported(2, 1));    // OFFSET_TIME
-  EXPECT_FALSE(IsSupported(0, 2));   // no magic 0/1
+  EXPECT_TRUE(IsSupported(0, 3));   // MSGVER2: Produce 3
+  EXPECT_TRUE(IsSupported(1, 4));   // MSGVER2: Fetch 4
+  EXPECT_TRUE(IsSupported(0, 7));   // ZSTD: Produce 7
+  EXPECT_TRUE(IsSupported(1, 10));  // ZSTD: Fetch 10
+  EXPECT_TRUE(IsSupported(10, 0));  // FindCoordinator 0
+  EXPECT_TRUE(IsSupported(11, 0));  // JoinGroup 0
+  EXPECT_TRUE(IsSupported(14, 0));  // SyncGroup 0
+  EXPECT_TRUE(IsSupported(12, 0));  // Heartbeat 0
+  EXPECT_TRUE(IsSupported(13, 0));  // LeaveGroup 0
+  EXPECT_TRUE(IsSupported(8, 2));   // OffsetCommit 2
+  EXPECT_TRUE(IsSupported(9, 1));   // OffsetFetch 1
+  EXPECT_TRUE(IsSupported(22, 0));  // IDEMPOTENT_PRODUCER
+  EXPECT_TRUE(IsSupported(22, 4));  // KIP-360
+  EXPECT_TRUE(IsSupported(2, 1));   // OFFSET_TIME
+  EXPECT_FALSE(IsSupported(0, 2));  // no magic 0/1
   EXPECT_FALSE(IsSupported(1, 3));
   EXPECT_FALSE(IsSupported(18, 4));  // answered with the v0 fallback
   EXPECT_FALSE(IsSupported(68, 0));  // never advertised

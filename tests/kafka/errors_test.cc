@@ -25,8 +25,7 @@ TEST(Errors, ErrorCarriesTheKafkaCode) {
   Error e = MakeError(ErrorCode::kInvalidRecord, "two batches");
   EXPECT_EQ(e.code(), ErrorCode::kInvalidRecord);
   EXPECT_EQ(ToErrorCode(e), ErrorCode::kInvalidRecord);
-  EXPECT_EQ(ToErrorCode(std::make_error_code(std::errc::io_error)),
-            ErrorCode::kUnknownServerError);
+  EXPECT_EQ(ToErrorCode(std::make_error_code(std::errc::io_error)), ErrorCode::kUnknownServerError);
   EXPECT_EQ(ToErrorCode(std::error_code()), ErrorCode::kNone);
 }
 

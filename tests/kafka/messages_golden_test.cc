@@ -83,8 +83,8 @@ TEST(Golden, ApiVersionsV2ResponseHasThrottle) {
 TEST(Golden, ApiVersionsTableListsEveryApi) {
   auto all = ApiVersionsResponse::FromTable();
   EXPECT_EQ(all.api_keys.size(), AllApis().size());
-  auto core = ApiVersionsResponse::FromTable(
-      [](const ApiInfo& a) { return a.family == ApiFamily::kCore; });
+  auto core =
+      ApiVersionsResponse::FromTable([](const ApiInfo& a) { return a.family == ApiFamily::kCore; });
   EXPECT_EQ(core.api_keys.size(), 8u);
 }
 
@@ -185,9 +185,9 @@ TEST(Golden, ProduceV3RequestDecode) {
 
 TEST(Golden, ProduceV7RequestWithTransactionalId) {
   // The buffer outlives the request: its records are a view into it.
-  const std::string body = Hex(
-      "00 02 'tx' 00 01 00 00 03 e8 00 00 00 01 00 01 'u' 00 00 00 01 00 00 00 00 "
-      "00 00 00 01 'x'");
+  const std::string body =
+      Hex("00 02 'tx' 00 01 00 00 03 e8 00 00 00 01 00 01 'u' 00 00 00 01 00 00 00 00 "
+          "00 00 00 01 'x'");
   auto req = DecodedExactly<ProduceRequest>(body, 7);
   EXPECT_EQ(req.transactional_id, "tx");
   EXPECT_EQ(req.acks, 1);
@@ -257,7 +257,7 @@ TEST(Golden, FetchV4RequestDecode) {
     00 00 00 01 00 01 't'
       00 00 00 01  00 00 00 03  00 00 00 00 00 00 00 64  00 10 00 00
   )"),
-                                              4);
+                                          4);
   EXPECT_EQ(req.max_wait_ms, 500);
   EXPECT_EQ(req.max_bytes, 52428800);
   EXPECT_EQ(req.isolation_level, 1);
@@ -278,7 +278,7 @@ TEST(Golden, FetchV11RequestDecode) {
     00 00 00 01 00 01 'o' 00 00 00 01 00 00 00 02             | forgotten o/2
     00 02 'r1'                                                | rack
   )"),
-                                              11);
+                                          11);
   EXPECT_EQ(req.session_epoch, -1);
   EXPECT_EQ(req.forgotten_topics, (std::vector<FetchRequest::ForgottenTopic>{{"o", {2}}}));
   EXPECT_EQ(req.rack_id, "r1");
@@ -286,8 +286,7 @@ TEST(Golden, FetchV11RequestDecode) {
 
 TEST(Golden, ListOffsetsV1RequestAndResponse) {
   auto req = DecodedExactly<ListOffsetsRequest>(
-      Hex("ff ff ff ff 00 00 00 01 00 01 't' 00 00 00 01 00 00 00 00 ff ff ff ff ff ff ff fe"),
-      1);
+      Hex("ff ff ff ff 00 00 00 01 00 01 't' 00 00 00 01 00 00 00 00 ff ff ff ff ff ff ff fe"), 1);
   EXPECT_EQ(req.topics[0].partitions[0].timestamp, kListOffsetsEarliest);
   ListOffsetsResponse resp;
   resp.topics = {{"t", {{0, ErrorCode::kNone, {}, -1, 12, -1}}}};
@@ -315,8 +314,7 @@ TEST(Golden, CreateTopicsV0Request) {
 TEST(Golden, DeleteTopicsV1Response) {
   DeleteTopicsResponse resp;
   resp.topics = {{"t", ErrorCode::kUnknownTopicOrPartition}};
-  EXPECT_EQ(ToHex(Encoded(resp, 1)),
-            ToHex(Hex("00 00 00 00 00 00 00 01 00 01 't' 00 03")));
+  EXPECT_EQ(ToHex(Encoded(resp, 1)), ToHex(Hex("00 00 00 00 00 00 00 01 00 01 't' 00 03")));
 }
 
 TEST(Golden, DescribeConfigsV1Response) {
@@ -324,7 +322,14 @@ TEST(Golden, DescribeConfigsV1Response) {
   DescribeConfigsResponse::ResourceResult res;
   res.resource_type = ConfigResourceType::kTopic;
   res.resource_name = "t";
-  res.configs = {{"retention.ms", "1", false, false, ConfigSource::kDefaultConfig, false, {}, 0,
+  res.configs = {{"retention.ms",
+                  "1",
+                  false,
+                  false,
+                  ConfigSource::kDefaultConfig,
+                  false,
+                  {},
+                  0,
                   std::nullopt}};
   resp.results = {res};
   EXPECT_EQ(ToHex(Encoded(resp, 1)), ToHex(Hex(R"(

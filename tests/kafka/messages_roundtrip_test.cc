@@ -19,7 +19,15 @@ using MessageTypes = ::testing::Types<
     ApiVersionsRequest, ApiVersionsResponse, MetadataRequest, MetadataResponse, ProduceRequest,
     ProduceResponse, FetchRequest, FetchResponse, ListOffsetsRequest, ListOffsetsResponse,
     CreateTopicsRequest, CreateTopicsResponse, DeleteTopicsRequest, DeleteTopicsResponse,
-    DescribeConfigsRequest, DescribeConfigsResponse>;
+    DescribeConfigsRequest, DescribeConfigsResponse, FindCoordinatorRequest,
+    FindCoordinatorResponse, JoinGroupRequest, JoinGroupResponse, SyncGroupRequest,
+    SyncGroupResponse, HeartbeatRequest, HeartbeatResponse, LeaveGroupRequest, LeaveGroupResponse,
+    OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse,
+    DescribeGroupsRequest, DescribeGroupsResponse, ListGroupsRequest, ListGroupsResponse,
+    DeleteGroupsRequest, DeleteGroupsResponse, OffsetDeleteRequest, OffsetDeleteResponse,
+    InitProducerIdRequest, InitProducerIdResponse, CreatePartitionsRequest,
+    CreatePartitionsResponse, DeleteRecordsRequest, DeleteRecordsResponse, AlterConfigsRequest,
+    AlterConfigsResponse>;
 TYPED_TEST_SUITE(MessageCodec, MessageTypes);
 
 template <class T>

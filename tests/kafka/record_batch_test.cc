@@ -45,7 +45,8 @@ std::string ValidBatch() { return BuildRecordBatch({}, ThreeRecords()); }
 
 // Applies `edit` to a valid batch and recomputes its CRC, so the check under
 // test is the one that fails.
-std::string Edited(const std::function<void(std::string&)>& edit, std::string batch = ValidBatch()) {
+std::string Edited(const std::function<void(std::string&)>& edit,
+                   std::string batch = ValidBatch()) {
   edit(batch);
   EncodeBE<uint32_t>(batch.data() + 17, SlowCrc32c(std::string_view(batch).substr(21)));
   return batch;

@@ -33,7 +33,11 @@ inline MetadataResponse Sample() {
   m.brokers = {{1, "host1", 9092, "rack"}, {2, "host2", 9093, std::nullopt}};
   m.cluster_id = "cluster";
   m.controller_id = 1;
-  m.topics = {{ErrorCode::kNone, "t", true, {{ErrorCode::kLeaderNotAvailable, 3, 1, 4, {1, 2}, {1}, {2}}}, 5},
+  m.topics = {{ErrorCode::kNone,
+               "t",
+               true,
+               {{ErrorCode::kLeaderNotAvailable, 3, 1, 4, {1, 2}, {1}, {2}}},
+               5},
               {ErrorCode::kUnknownTopicOrPartition, "u", false, {}, 6}};
   m.cluster_authorized_operations = 7;
   return m;
@@ -73,8 +77,10 @@ inline FetchResponse Sample() {
   m.error_code = ErrorCode::kNone;
   m.session_id = 12;
   FetchResponse::Partition p{0, ErrorCode::kNone, 10, 8, 1, std::nullopt, -1, "records"};
-  FetchResponse::Partition q{1, ErrorCode::kOffsetOutOfRange, 10, 10, 0,
-                             std::vector<FetchResponse::AbortedTransaction>{{7, 2}}, -1, ""};
+  FetchResponse::Partition q{1,  ErrorCode::kOffsetOutOfRange,
+                             10, 10,
+                             0,  std::vector<FetchResponse::AbortedTransaction>{{7, 2}},
+                             -1, ""};
   m.topics = {{"t", {p, q}}};
   return m;
 }
@@ -128,14 +134,192 @@ template <>
 inline DescribeConfigsResponse Sample() {
   DescribeConfigsResponse m;
   m.throttle_time_ms = 1;
-  DescribeConfigsResponse::Config c{"retention.ms", "1000", false, true,
-                                    ConfigSource::kDynamicTopicConfig, false,
+  DescribeConfigsResponse::Config c{"retention.ms",
+                                    "1000",
+                                    false,
+                                    true,
+                                    ConfigSource::kDynamicTopicConfig,
+                                    false,
                                     {{"retention.ms", "1000", ConfigSource::kDynamicTopicConfig}},
-                                    5, "how long"};
-  m.results = {{ErrorCode::kNone, std::nullopt, ConfigResourceType::kTopic, "t", {c}},
-               {ErrorCode::kUnknownTopicOrPartition, "no such topic", ConfigResourceType::kTopic,
-                "u", {}}};
+                                    5,
+                                    "how long"};
+  m.results = {
+      {ErrorCode::kNone, std::nullopt, ConfigResourceType::kTopic, "t", {c}},
+      {ErrorCode::kUnknownTopicOrPartition, "no such topic", ConfigResourceType::kTopic, "u", {}}};
   return m;
+}
+
+template <>
+inline FindCoordinatorRequest Sample() {
+  return {"group", kCoordinatorTransaction};
+}
+
+template <>
+inline FindCoordinatorResponse Sample() {
+  return {1, ErrorCode::kCoordinatorNotAvailable, "loading", 1, "localhost", 9092};
+}
+
+template <>
+inline JoinGroupRequest Sample() {
+  return {"g", 45000, 300000, "m-1", "instance", "consumer", {{"range", "meta"}, {"rr", ""}}};
+}
+
+template <>
+inline JoinGroupResponse Sample() {
+  return {1,
+          ErrorCode::kNone,
+          3,
+          "range",
+          "m-1",
+          "m-1",
+          {{"m-1", "instance", "meta"}, {"m-2", std::nullopt, "x"}}};
+}
+
+template <>
+inline SyncGroupRequest Sample() {
+  return {"g", 3, "m-1", "instance", {{"m-1", "assign-1"}, {"m-2", ""}}};
+}
+
+template <>
+inline SyncGroupResponse Sample() {
+  return {1, ErrorCode::kRebalanceInProgress, "assign"};
+}
+
+template <>
+inline HeartbeatRequest Sample() {
+  return {"g", 3, "m-1", "instance"};
+}
+
+template <>
+inline HeartbeatResponse Sample() {
+  return {1, ErrorCode::kIllegalGeneration};
+}
+
+template <>
+inline LeaveGroupRequest Sample() {
+  return {"g", "m-1", {{"m-1", std::nullopt}, {"m-2", "instance"}}};
+}
+
+template <>
+inline LeaveGroupResponse Sample() {
+  return {1, ErrorCode::kNone, {{"m-1", std::nullopt, ErrorCode::kUnknownMemberId}}};
+}
+
+template <>
+inline OffsetCommitRequest Sample() {
+  return {"g",        3,        "m-1",
+          "instance", 86400000, {{"t", {{0, 42, 1, "meta"}, {1, 7, -1, std::nullopt}}}}};
+}
+
+template <>
+inline OffsetCommitResponse Sample() {
+  return {1, {{"t", {{0, ErrorCode::kNone}, {1, ErrorCode::kOffsetMetadataTooLarge}}}}};
+}
+
+template <>
+inline OffsetFetchRequest Sample() {
+  return {"g", std::vector<OffsetFetchRequest::Topic>{{"t", {0, 1}}}, true};
+}
+
+template <>
+inline OffsetFetchResponse Sample() {
+  return {
+      1,
+      {{"t", {{0, 42, 2, "meta", ErrorCode::kNone}, {1, -1, -1, std::nullopt, ErrorCode::kNone}}}},
+      ErrorCode::kCoordinatorLoadInProgress};
+}
+
+template <>
+inline DescribeGroupsRequest Sample() {
+  return {{"g", "h"}, true};
+}
+
+template <>
+inline DescribeGroupsResponse Sample() {
+  DescribeGroupsResponse::Group g{ErrorCode::kNone,
+                                  "g",
+                                  "Stable",
+                                  "consumer",
+                                  "range",
+                                  {{"m-1", "inst", "client", "/127.0.0.1", "meta", "assign"}},
+                                  8};
+  return {1, {g}};
+}
+
+template <>
+inline ListGroupsRequest Sample() {
+  return {{"Stable", "Empty"}};
+}
+
+template <>
+inline ListGroupsResponse Sample() {
+  return {1, ErrorCode::kNone, {{"g", "consumer", "Stable"}, {"h", "", "Empty"}}};
+}
+
+template <>
+inline DeleteGroupsRequest Sample() {
+  return {{"g", "h"}};
+}
+
+template <>
+inline DeleteGroupsResponse Sample() {
+  return {1, {{"g", ErrorCode::kNone}, {"h", ErrorCode::kNonEmptyGroup}}};
+}
+
+template <>
+inline OffsetDeleteRequest Sample() {
+  return {"g", {{"t", {0, 1}}}};
+}
+
+template <>
+inline OffsetDeleteResponse Sample() {
+  return {ErrorCode::kNone,
+          1,
+          {{"t", {{0, ErrorCode::kNone}, {1, ErrorCode::kGroupSubscribedToTopic}}}}};
+}
+
+template <>
+inline InitProducerIdRequest Sample() {
+  return {"txn", 60000, 1000, 3};
+}
+
+template <>
+inline InitProducerIdResponse Sample() {
+  return {1, ErrorCode::kNone, 1000, 4};
+}
+
+template <>
+inline CreatePartitionsRequest Sample() {
+  return {{{"t", 6, std::vector<CreatePartitionsRequest::Assignment>{{{1}}, {{1}}}},
+           {"u", 2, std::nullopt}},
+          1000,
+          true};
+}
+
+template <>
+inline CreatePartitionsResponse Sample() {
+  return {1, {{"t", ErrorCode::kNone, std::nullopt}, {"u", ErrorCode::kInvalidPartitions, "few"}}};
+}
+
+template <>
+inline DeleteRecordsRequest Sample() {
+  return {{{"t", {{0, 10}, {1, -1}}}}, 1000};
+}
+
+template <>
+inline DeleteRecordsResponse Sample() {
+  return {1, {{"t", {{0, 10, ErrorCode::kNone}, {1, -1, ErrorCode::kOffsetOutOfRange}}}}};
+}
+
+template <>
+inline AlterConfigsRequest Sample() {
+  return {{{ConfigResourceType::kTopic, "t", {{"retention.ms", "1000"}, {"x", std::nullopt}}}},
+          true};
+}
+
+template <>
+inline AlterConfigsResponse Sample() {
+  return {1, {{ErrorCode::kInvalidConfig, "bad", ConfigResourceType::kTopic, "t"}}};
 }
 
 // Clears the sample's fields that its type's highest version doesn't carry,
@@ -148,6 +332,10 @@ inline void ClearFieldsAbsentAtMax(ListOffsetsResponse& m) {
     for (auto& p : t.partitions) p.old_style_offsets.clear();
   }
 }
+
+inline void ClearFieldsAbsentAtMax(LeaveGroupRequest& m) { m.member_id.clear(); }
+
+inline void ClearFieldsAbsentAtMax(OffsetCommitRequest& m) { m.retention_time_ms = -1; }
 
 inline void ClearFieldsAbsentAtMax(DescribeConfigsResponse& m) {
   for (auto& res : m.results) {

@@ -25,8 +25,8 @@ TEST(Wire, FixedWidthIntegersAreBigEndian) {
   w.Int64(0x0102030405060708);
   w.Uint32(0xfffffffe);
   w.Bool(true);
-  EXPECT_EQ(out, Bytes({0xfe, 1, 2, 0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4, 5, 6, 7, 8, 0xff, 0xff,
-                        0xff, 0xfe, 1}));
+  EXPECT_EQ(out, Bytes({0xfe, 1, 2, 0xff, 0xff, 0xff, 0xff, 1,    2,    3,
+                        4,    5, 6, 7,    8,    0xff, 0xff, 0xff, 0xfe, 1}));
   Reader r(out);
   EXPECT_EQ(r.Int8(), -2);
   EXPECT_EQ(r.Int16(), 0x0102);
@@ -145,8 +145,8 @@ TEST(Wire, ArraysClassicCompactAndNull) {
   WriteInt32Array(w, {7}, true);
   w.NullArray(false);
   w.NullArray(true);
-  EXPECT_EQ(out, Bytes({0, 0, 0, 2, 0, 0, 0, 7, 0, 0, 0, 8, 2, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xff,
-                        0}));
+  EXPECT_EQ(out,
+            Bytes({0, 0, 0, 2, 0, 0, 0, 7, 0, 0, 0, 8, 2, 0, 0, 0, 7, 0xff, 0xff, 0xff, 0xff, 0}));
   Reader r(out);
   EXPECT_EQ(ReadInt32Array(r, false), (std::vector<int32_t>{7, 8}));
   EXPECT_EQ(ReadInt32Array(r, true), (std::vector<int32_t>{7}));
