@@ -130,7 +130,10 @@ Status CoreReader::HandleDamage(const SegmentStep& step) {
                            segment_->FindValidEntry(step.offset + 1, next_sequence_));
   std::string where = file.path + " at byte " + std::to_string(step.offset) + " (" +
                       step.entry.problem + ")";
-  if (!next && last) {
+  // A malformed entry passed its checksum: it was written whole, so it is
+  // not a torn write and must never be cut silently.
+  bool verified = step.entry.outcome == ParseOutcome::kMalformed;
+  if (!next && last && !verified) {
     if (options_.recovery == RecoveryPolicy::kAbsoluteConsistency) {
       return MakeError(Errc::kTornTail, "core " + std::to_string(core_) + ": torn tail in " + where);
     }
@@ -142,8 +145,9 @@ Status CoreReader::HandleDamage(const SegmentStep& step) {
   }
   CORELOG_TRY(Problem(Errc::kCorruption,
                       "corrupt entry in " + where +
-                          (next ? "; a valid entry follows at byte " + std::to_string(*next)
-                                : std::string("; newer segments follow"))));
+                          (next   ? "; a valid entry follows at byte " + std::to_string(*next)
+                           : last ? std::string("; its checksum verifies")
+                                  : std::string("; newer segments follow"))));
   if (next) {
     segment_->Seek(*next);
   } else {

@@ -144,7 +144,8 @@ void AppendEntry(std::string* dst, const EntryFields& f, std::string_view payloa
 ParsedEntry ParseEntry(std::string_view b) {
   if (b.size() < kEntryHeaderSize) return Fail(ParseOutcome::kShort, "entry header cut short");
   uint32_t body = DecodeLE<uint32_t>(b.data() + 4);
-  if (body > kMaxEntryBody) return Fail(ParseOutcome::kMalformed, "entry length out of range");
+  // An impossible length cannot be verified; treat it like a cut-short entry.
+  if (body > kMaxEntryBody) return Fail(ParseOutcome::kShort, "entry length out of range");
   if (b.size() < kEntryHeaderSize + body) return Fail(ParseOutcome::kShort, "entry body cut short");
   uint32_t stored = crc32c::Unmask(DecodeLE<uint32_t>(b.data()));
   std::string_view covered = b.substr(4, kEntryHeaderSize - 4 + body);

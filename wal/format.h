@@ -69,7 +69,7 @@ void AppendEntry(std::string* dst, const EntryFields& fields, std::string_view p
 
 enum class ParseOutcome {
   kOk,
-  kShort,      // the bytes end inside the header or the body
+  kShort,      // the bytes end inside the header or the body, or the length is impossible
   kChecksum,   // the masked CRC-32C does not match
   kMalformed,  // checksum fine, content impossible (unknown kind, bad sizes)
 };

@@ -194,6 +194,23 @@ TEST(WalRecovery, UnknownSkippableKindIsSkippedByReaders) {
   EXPECT_EQ(entries.back().sequence, 4u);
 }
 
+TEST(WalRecovery, VerifiedEntryOfAnUnknownRequiredKindIsNeverCutAsATornTail) {
+  FaultFileSystem fs;
+  Options options = MemOptions(&fs, 1);
+  WriteThree(options);
+  std::string path = SegmentPath(options, 0);
+  EntryFields future;
+  future.kind = 0x41;
+  future.sequence = 3;
+  std::string bytes = fs.Contents(path);
+  AppendEntry(&bytes, future, "needs a newer reader");
+  fs.SetContents(path, bytes);
+  auto opened = Manager::Open(options);
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code(), Errc::kCorruption);
+  EXPECT_EQ(fs.Contents(path), bytes);
+}
+
 TEST(WalRecovery, CrashDropsUnsyncedEntriesAndKeepsSyncedOnes) {
   FaultFileSystem fs;
   Options options = MemOptions(&fs, 2);
