@@ -39,6 +39,8 @@ class BrokerMetrics {
   uint32_t num_cores() const { return wal_.num_cores(); }
 
   WalCoreMetrics& wal(uint32_t core) { return wal_.core(core); }
+  // WAL byte totals and gauges read from the WAL at scrape (see WalMetrics).
+  void SetWalSampler(WalSampler s) { wal_.SetSampler(std::move(s)); }
   // Shorthand for wal(core).OnSync(...), the shape of wal::SyncObserver.
   void OnSync(uint32_t core, uint64_t bytes, std::chrono::nanoseconds fsync_duration) {
     wal_.core(core).OnSync(bytes, fsync_duration);

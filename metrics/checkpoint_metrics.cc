@@ -58,10 +58,11 @@ std::vector<prometheus::MetricFamily> CheckpointMetrics::Collect() const {
   auto lag = MakeFamily("corelog_checkpoint_lag_bytes",
                         "WAL bytes not yet covered by a durable checkpoint.",
                         prometheus::MetricType::Gauge);
+  const std::vector<WalSample> samples = wal_.Sample();
   for (uint32_t i = 0; i < wal_.num_cores(); ++i) {
     const uint64_t covered = covered_[i].load(std::memory_order_relaxed);
-    const uint64_t written = wal_.core(i).written();
-    AddGauge(lag, CoreLabel(i), written > covered ? static_cast<double>(written - covered) : 0.0);
+    const uint64_t end = samples[i].position;
+    AddGauge(lag, CoreLabel(i), end > covered ? static_cast<double>(end - covered) : 0.0);
   }
   return {std::move(lag)};
 }

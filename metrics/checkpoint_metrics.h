@@ -2,8 +2,8 @@
 // finished and how long checkpoints take, failures, and per core the WAL
 // bytes not yet covered by a durable checkpoint (docs/metrics.md). The scalar
 // metrics are prometheus-cpp Registry metrics (written about once a second by
-// the checkpoint thread); the per-core lag is computed at scrape from the WAL
-// counters.
+// the checkpoint thread); the per-core lag is computed at scrape: the WAL's
+// end position minus the position the last checkpoint covered.
 #pragma once
 
 #include <atomic>
@@ -31,8 +31,8 @@ class CheckpointMetrics final : public prometheus::Collectable {
   CheckpointMetrics(prometheus::Registry& registry, const WalMetrics& wal);
 
   // A checkpoint of `epoch` became durable after `duration`. `covered[i]` is
-  // core i's corelog_wal_written_bytes_total at the epoch barrier: the bytes
-  // the checkpoint made reclaimable. Missing entries leave a core unchanged.
+  // core i's WAL position at the epoch barrier (WalSample::position): what
+  // lies before it is reclaimable. Missing entries leave a core unchanged.
   void OnSuccess(uint64_t epoch, std::chrono::nanoseconds duration,
                  std::span<const uint64_t> covered,
                  std::chrono::system_clock::time_point now = std::chrono::system_clock::now());

@@ -15,6 +15,33 @@ void WalCoreMetrics::OnSync(uint64_t bytes, std::chrono::nanoseconds fsync_durat
   group_commit_bytes_.Observe(bytes);
 }
 
+void WalMetrics::SetSampler(WalSampler sampler) {
+  std::lock_guard lock(mu_);
+  sampler_ = std::move(sampler);
+}
+
+std::vector<WalSample> WalMetrics::Sample() const {
+  WalSampler sampler;
+  {
+    std::lock_guard lock(mu_);
+    sampler = sampler_;
+  }
+  std::vector<WalSample> out;
+  for (uint32_t i = 0; i < cores_.size(); ++i) {
+    if (sampler) {
+      out.push_back(sampler(i));
+      continue;
+    }
+    const WalCoreMetrics& c = cores_[i];
+    // Synced first, so a sync landing between the loads cannot make the lag
+    // negative; the clamp in Collect covers what relaxed ordering allows.
+    const uint64_t synced = c.synced();
+    const uint64_t written = c.written();
+    out.push_back({written, synced, written, c.segments(), c.disk_bytes()});
+  }
+  return out;
+}
+
 std::vector<prometheus::MetricFamily> WalMetrics::Collect() const {
   auto written = MakeFamily("corelog_wal_written_bytes_total",
                             "WAL entry bytes appended, durable or not.", MetricType::Counter);
@@ -34,19 +61,18 @@ std::vector<prometheus::MetricFamily> WalMetrics::Collect() const {
   auto failures = MakeFamily("corelog_wal_failures_total",
                              "Failed WAL writes or fsyncs (each one poisons the core's WAL).",
                              MetricType::Counter);
+  const std::vector<WalSample> samples = Sample();
   for (uint32_t i = 0; i < cores_.size(); ++i) {
     const WalCoreMetrics& c = cores_[i];
-    // Synced first, so a sync landing between the loads cannot make the lag
-    // negative; the clamp covers what relaxed ordering still allows.
-    const uint64_t s = c.synced();
-    const uint64_t w = c.written();
+    const uint64_t w = samples[i].written_bytes;
+    const uint64_t s = samples[i].synced_bytes;
     AddCounter(written, CoreLabel(i), static_cast<double>(w));
     AddCounter(synced, CoreLabel(i), static_cast<double>(s));
     AddGauge(lag, CoreLabel(i), w > s ? static_cast<double>(w - s) : 0.0);
     AddHistogram(fsync, CoreLabel(i), c.fsync_duration(), FsyncDurationBuckets());
     AddHistogram(group, CoreLabel(i), c.group_commit_bytes(), GroupCommitBytesBuckets());
-    AddGauge(segments, CoreLabel(i), static_cast<double>(c.segments()));
-    AddGauge(disk, CoreLabel(i), static_cast<double>(c.disk_bytes()));
+    AddGauge(segments, CoreLabel(i), static_cast<double>(samples[i].segments));
+    AddGauge(disk, CoreLabel(i), static_cast<double>(samples[i].disk_bytes));
     AddCounter(failures, CoreLabel(i), static_cast<double>(c.failures()));
   }
   return {std::move(written), std::move(synced), std::move(lag),      std::move(fsync),

@@ -1,12 +1,17 @@
 // WAL durability metrics, the headline of the dashboard: per core, entry
 // bytes written vs synced (and their difference, the sync lag), the fsync
 // latency and group-commit size histograms, segment count and disk bytes.
-// Names and meanings are listed in docs/metrics.md.
+// The byte totals and on-disk gauges can come either from this class's own
+// counters or, when a sampler is installed, from the WAL's own statistics at
+// scrape time (no second count on the append path, and written and synced
+// are then exactly the WAL's). Names and meanings are in docs/metrics.md.
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <vector>
 
 #include "metrics/histogram.h"
@@ -48,19 +53,40 @@ class WalCoreMetrics {
   AtomicHistogram group_commit_bytes_;
 };
 
+// One core's totals as the WAL itself counts them.
+struct WalSample {
+  uint64_t written_bytes = 0;  // since the WAL was opened
+  uint64_t synced_bytes = 0;   // since the WAL was opened
+  // End of the core's WAL, in the coordinates checkpoint barriers record
+  // (bytes since the WAL was created, surviving restarts). Without a sampler
+  // it is the written bytes.
+  uint64_t position = 0;
+  uint64_t segments = 0;
+  uint64_t disk_bytes = 0;
+};
+// Called at scrape on the scraping thread, once per core.
+using WalSampler = std::function<WalSample(uint32_t core)>;
+
 // All cores' WAL metrics and their exposition; thread-safe.
 class WalMetrics final : public prometheus::Collectable {
  public:
   explicit WalMetrics(uint32_t num_cores) : cores_(num_cores) {}
 
   WalCoreMetrics& core(uint32_t i) { return cores_[i]; }
-  const WalCoreMetrics& core(uint32_t i) const { return cores_[i]; }
   uint32_t num_cores() const { return cores_.size(); }
+
+  // From now on totals and gauges come from `sampler`; the histograms and
+  // failures still come from OnSync/OnFailure.
+  void SetSampler(WalSampler sampler);
+  // Every core's totals, from the sampler if one is installed.
+  std::vector<WalSample> Sample() const;
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
   PerCore<WalCoreMetrics> cores_;
+  mutable std::mutex mu_;
+  WalSampler sampler_;
 };
 
 }  // namespace corelog::metrics

@@ -53,6 +53,17 @@ TEST(CheckpointMetricsTest, SuccessCoversTheBytesWrittenAtTheBarrier) {
   EXPECT_DOUBLE_EQ(e.Value("corelog_checkpoint_duration_seconds_sum"), 0.03);
 }
 
+TEST(CheckpointMetricsTest, LagIsMeasuredFromTheWalPositionWhenSampled) {
+  Fixture f;
+  f.wal.SetSampler([](uint32_t core) { return WalSample{10, 10, core == 0 ? 9000u : 0u, 1, 0}; });
+  auto e = f.Scrape();
+  EXPECT_EQ(e.Value(R"(corelog_checkpoint_lag_bytes{core="0"})"), 9000)
+      << "a restarted WAL's uncheckpointed bytes count, not just this run's";
+  const std::vector<uint64_t> covered{8500};
+  f.checkpoint.OnSuccess(2, std::chrono::milliseconds(1), covered);
+  EXPECT_EQ(f.Scrape().Value(R"(corelog_checkpoint_lag_bytes{core="0"})"), 500);
+}
+
 TEST(CheckpointMetricsTest, FailuresCountAndRestoredEpochShows) {
   Fixture f;
   f.checkpoint.SetEpoch(41);

@@ -78,5 +78,22 @@ TEST(WalMetricsTest, SegmentsDiskBytesAndFailuresAreExported) {
   EXPECT_EQ(e.Value(R"(corelog_wal_failures_total{core="0"})"), 1);
 }
 
+TEST(WalMetricsTest, SamplerReplacesOwnTotalsButNotHistograms) {
+  WalMetrics m(2);
+  m.core(0).OnWrite(5);
+  m.core(0).OnSync(5, std::chrono::microseconds(100));
+  m.SetSampler([](uint32_t core) {
+    return WalSample{1000 + core, 900 + core, 5000 + core, 2 + core, 4096};
+  });
+  auto e = Parse(Text(m));
+  EXPECT_EQ(e.Value(R"(corelog_wal_written_bytes_total{core="1"})"), 1001);
+  EXPECT_EQ(e.Value(R"(corelog_wal_synced_bytes_total{core="1"})"), 901);
+  EXPECT_EQ(e.Value(R"(corelog_wal_sync_lag_bytes{core="0"})"), 100);
+  EXPECT_EQ(e.Value(R"(corelog_wal_segments{core="1"})"), 3);
+  EXPECT_EQ(e.Value(R"(corelog_wal_disk_bytes{core="0"})"), 4096);
+  EXPECT_EQ(e.Value(R"(corelog_wal_fsync_duration_seconds_count{core="0"})"), 1);
+  EXPECT_EQ(m.Sample()[1].position, 5001u);
+}
+
 }  // namespace
 }  // namespace corelog::metrics
