@@ -35,24 +35,24 @@ const BucketLayout& FsyncDurationBuckets() {
   // range to see the slow episodes (4-8 ms) and outright stalls.
   static const BucketLayout layout(
       {50 * kMicro, 100 * kMicro, 200 * kMicro, 300 * kMicro, 500 * kMicro, 750 * kMicro,
-       1 * kMilli, 2 * kMilli, 5 * kMilli, 10 * kMilli, 25 * kMilli, 50 * kMilli,
-       100 * kMilli, 250 * kMilli, 500 * kMilli, 1 * kSecond},
+       1 * kMilli, 2 * kMilli, 5 * kMilli, 10 * kMilli, 25 * kMilli, 50 * kMilli, 100 * kMilli,
+       250 * kMilli, 500 * kMilli, 1 * kSecond},
       kNanosToSeconds);
   return layout;
 }
 
 const BucketLayout& GroupCommitBytesBuckets() {
-  static const BucketLayout layout({256, 1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10,
-                                    1 << 20, 4 << 20, 16 << 20, 64 << 20},
-                                   1.0);
+  static const BucketLayout layout(
+      {256, 1 << 10, 4 << 10, 16 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20, 64 << 20},
+      1.0);
   return layout;
 }
 
 const BucketLayout& CheckpointDurationBuckets() {
   static const BucketLayout layout(
-      {1 * kMilli, 2500 * kMicro, 5 * kMilli, 10 * kMilli, 25 * kMilli, 50 * kMilli,
-       100 * kMilli, 250 * kMilli, 500 * kMilli, 1 * kSecond, 2500 * kMilli, 5 * kSecond,
-       10 * kSecond, 30 * kSecond, 60 * kSecond},
+      {1 * kMilli, 2500 * kMicro, 5 * kMilli, 10 * kMilli, 25 * kMilli, 50 * kMilli, 100 * kMilli,
+       250 * kMilli, 500 * kMilli, 1 * kSecond, 2500 * kMilli, 5 * kSecond, 10 * kSecond,
+       30 * kSecond, 60 * kSecond},
       kNanosToSeconds);
   return layout;
 }
@@ -61,9 +61,9 @@ const BucketLayout& RequestDurationBuckets() {
   // Produce with acks=all waits for an fsync (~0.2 ms); fetch long polls wait
   // up to max_wait_ms (500 ms by default in most clients).
   static const BucketLayout layout(
-      {100 * kMicro, 250 * kMicro, 500 * kMicro, 1 * kMilli, 2500 * kMicro, 5 * kMilli,
-       10 * kMilli, 25 * kMilli, 50 * kMilli, 100 * kMilli, 250 * kMilli, 500 * kMilli,
-       1 * kSecond, 2500 * kMilli, 5 * kSecond, 10 * kSecond},
+      {100 * kMicro, 250 * kMicro, 500 * kMicro, 1 * kMilli, 2500 * kMicro, 5 * kMilli, 10 * kMilli,
+       25 * kMilli, 50 * kMilli, 100 * kMilli, 250 * kMilli, 500 * kMilli, 1 * kSecond,
+       2500 * kMilli, 5 * kSecond, 10 * kSecond},
       kNanosToSeconds);
   return layout;
 }

@@ -39,10 +39,10 @@ class BucketLayout {
 };
 
 // The standard layouts (docs/metrics.md). Each lives for the whole process.
-const BucketLayout& FsyncDurationBuckets();      // 50 µs .. 1 s
-const BucketLayout& GroupCommitBytesBuckets();   // 256 B .. 64 MiB
-const BucketLayout& CheckpointDurationBuckets(); // 1 ms .. 60 s
-const BucketLayout& RequestDurationBuckets();    // 100 µs .. 10 s
+const BucketLayout& FsyncDurationBuckets();       // 50 µs .. 1 s
+const BucketLayout& GroupCommitBytesBuckets();    // 256 B .. 64 MiB
+const BucketLayout& CheckpointDurationBuckets();  // 1 ms .. 60 s
+const BucketLayout& RequestDurationBuckets();     // 100 µs .. 10 s
 
 // Per-bucket counts (not cumulative) and the sum, in layout units.
 struct HistogramSnapshot {

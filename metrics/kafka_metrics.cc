@@ -34,50 +34,58 @@ std::string KafkaMetrics::ErrorLabel(size_t cell) const {
   return options_.error_name ? options_.error_name(code) : std::to_string(code);
 }
 
+KafkaMetrics::ApiTotals KafkaMetrics::SumCores(size_t slot) const {
+  ApiTotals t;
+  for (uint32_t c = 0; c < cores_.size(); ++c) {
+    const auto& cell = cores_[c].cell(slot);
+    t.requests += cell.requests.load(std::memory_order_relaxed);
+    t.latency += cell.duration.Snapshot();
+    for (size_t e = 0; e < t.errors.size(); ++e) {
+      t.errors[e] += cell.errors[e].load(std::memory_order_relaxed);
+    }
+  }
+  return t;
+}
+
 std::vector<prometheus::MetricFamily> KafkaMetrics::Collect() const {
   auto requests = MakeFamily("corelog_kafka_requests_total", "Kafka requests handled, by API.",
                              MetricType::Counter);
-  auto errors = MakeFamily("corelog_kafka_request_errors_total",
-                           "Kafka responses carrying an error code, by API and error.",
-                           MetricType::Counter);
-  auto duration = MakeFamily("corelog_kafka_request_duration_seconds",
-                             "Time from a decoded request to its response, by API.",
-                             MetricType::Histogram);
+  auto errors =
+      MakeFamily("corelog_kafka_request_errors_total",
+                 "Kafka responses carrying an error code, by API and error.", MetricType::Counter);
+  auto duration =
+      MakeFamily("corelog_kafka_request_duration_seconds",
+                 "Time from a decoded request to its response, by API.", MetricType::Histogram);
   for (size_t slot = 0; slot < slots_.cells(); ++slot) {
-    uint64_t count = 0;
-    HistogramSnapshot latency;
-    std::array<uint64_t, KafkaSlots::kErrorCells> by_error{};
-    for (uint32_t c = 0; c < cores_.size(); ++c) {
-      const auto& cell = cores_[c].cell(slot);
-      count += cell.requests.load(std::memory_order_relaxed);
-      latency += cell.duration.Snapshot();
-      for (size_t e = 0; e < by_error.size(); ++e) {
-        by_error[e] += cell.errors[e].load(std::memory_order_relaxed);
-      }
-    }
+    const ApiTotals t = SumCores(slot);
     // Unknown APIs appear once seen; registered ones from the start.
-    if (slot == slots_.unknown_slot() && count == 0) continue;
+    if (slot == slots_.unknown_slot() && t.requests == 0) continue;
     const std::string api = ApiLabel(slot);
-    AddCounter(requests, {{"api", api}}, static_cast<double>(count));
-    AddHistogram(duration, {{"api", api}}, latency, RequestDurationBuckets());
-    for (size_t e = 0; e < by_error.size(); ++e) {
-      if (by_error[e] == 0) continue;
-      AddCounter(errors, {{"api", api}, {"error", ErrorLabel(e)}}, static_cast<double>(by_error[e]));
+    AddCounter(requests, {{"api", api}}, static_cast<double>(t.requests));
+    AddHistogram(duration, {{"api", api}}, t.latency, RequestDurationBuckets());
+    for (size_t e = 0; e < t.errors.size(); ++e) {
+      if (t.errors[e] == 0) continue;
+      AddCounter(errors, {{"api", api}, {"error", ErrorLabel(e)}},
+                 static_cast<double>(t.errors[e]));
     }
   }
+  auto families = ConnectionFamilies();
+  families.insert(families.begin(), {std::move(requests), std::move(errors), std::move(duration)});
+  return families;
+}
+
+std::vector<prometheus::MetricFamily> KafkaMetrics::ConnectionFamilies() const {
   uint64_t opened = 0, closed = 0;
-  for (uint32_t c = 0; c < cores_.size(); ++c) {
-    closed += cores_[c].closed();
-    opened += cores_[c].opened();
-  }
-  auto connections = MakeFamily("corelog_connections", "Open Kafka client connections.",
-                                MetricType::Gauge);
+  // Closed first: it never passes opened, so the gauge cannot go negative.
+  for (uint32_t c = 0; c < cores_.size(); ++c) closed += cores_[c].closed();
+  for (uint32_t c = 0; c < cores_.size(); ++c) opened += cores_[c].opened();
+  auto connections =
+      MakeFamily("corelog_connections", "Open Kafka client connections.", MetricType::Gauge);
   AddGauge(connections, {}, opened > closed ? static_cast<double>(opened - closed) : 0.0);
   auto accepted = MakeFamily("corelog_connections_opened_total",
                              "Kafka client connections accepted.", MetricType::Counter);
   AddCounter(accepted, {}, static_cast<double>(opened));
-  return {std::move(requests), std::move(errors), std::move(duration), std::move(connections),
-          std::move(accepted)};
+  return {std::move(connections), std::move(accepted)};
 }
 
 }  // namespace corelog::metrics

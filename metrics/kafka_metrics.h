@@ -103,6 +103,13 @@ class KafkaMetrics final : public prometheus::Collectable {
   std::vector<prometheus::MetricFamily> Collect() const override;
 
  private:
+  struct ApiTotals {
+    uint64_t requests = 0;
+    HistogramSnapshot latency;
+    std::array<uint64_t, KafkaSlots::kErrorCells> errors{};
+  };
+  ApiTotals SumCores(size_t slot) const;
+  std::vector<prometheus::MetricFamily> ConnectionFamilies() const;
   std::string ApiLabel(size_t slot) const;
   std::string ErrorLabel(size_t cell) const;
 

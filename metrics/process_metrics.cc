@@ -5,8 +5,8 @@
 
 #include <charconv>
 #include <filesystem>
-#include <limits>
 #include <fstream>
+#include <limits>
 #include <sstream>
 #include <string>
 
@@ -106,8 +106,9 @@ std::vector<prometheus::MetricFamily> ProcessMetrics::Collect() const {
   auto stat = ParseProcStat(ReadFile("/proc/self/stat"), sysconf(_SC_CLK_TCK),
                             sysconf(_SC_PAGESIZE), BootTimeSeconds());
   if (!stat) return {};
-  auto cpu = MakeFamily("process_cpu_seconds_total", "CPU time (user + system) the broker process has used.",
-                        MetricType::Counter);
+  auto cpu =
+      MakeFamily("process_cpu_seconds_total",
+                 "CPU time (user + system) the broker process has used.", MetricType::Counter);
   AddCounter(cpu, {}, stat->cpu_seconds);
   std::vector<prometheus::MetricFamily> out;
   out.push_back(std::move(cpu));
@@ -116,10 +117,12 @@ std::vector<prometheus::MetricFamily> ProcessMetrics::Collect() const {
   out.push_back(Gauge("process_virtual_memory_bytes", "Broker process address-space size.",
                       stat->virtual_bytes));
   out.push_back(Gauge("process_start_time_seconds",
-                      "Unix time at which the broker process started.",
-                      stat->start_time_seconds));
-  out.push_back(Gauge("process_open_fds", "File descriptors the broker process holds open.", OpenFds()));
-  out.push_back(Gauge("process_max_fds", "Soft limit on the broker process's open file descriptors (0: unlimited).", MaxFds()));
+                      "Unix time at which the broker process started.", stat->start_time_seconds));
+  out.push_back(
+      Gauge("process_open_fds", "File descriptors the broker process holds open.", OpenFds()));
+  out.push_back(Gauge("process_max_fds",
+                      "Soft limit on the broker process's open file descriptors (0: unlimited).",
+                      MaxFds()));
   return out;
 }
 

@@ -12,10 +12,10 @@
 namespace corelog::metrics {
 
 struct ProcessStat {
-  double cpu_seconds = 0;        // user + system
+  double cpu_seconds = 0;  // user + system
   double resident_bytes = 0;
   double virtual_bytes = 0;
-  double start_time_seconds = 0; // Unix time
+  double start_time_seconds = 0;  // Unix time
 };
 
 // Parses the text of /proc/<pid>/stat, given the system's clock ticks per

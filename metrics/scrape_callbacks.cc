@@ -9,9 +9,9 @@ using prometheus::MetricType;
 
 std::vector<prometheus::MetricFamily> PartitionFamilies(
     const std::vector<PartitionSample>& samples) {
-  auto hwm = MakeFamily("corelog_partition_high_watermark",
-                        "Offset after the last durable record visible to consumers.",
-                        MetricType::Gauge);
+  auto hwm =
+      MakeFamily("corelog_partition_high_watermark",
+                 "Offset after the last durable record visible to consumers.", MetricType::Gauge);
   auto start = MakeFamily("corelog_partition_log_start_offset",
                           "First offset still readable in the partition.", MetricType::Gauge);
   for (const auto& s : samples) {

@@ -35,18 +35,18 @@ void TopicMetrics::RemoveTopic(std::string_view name) {
 }
 
 std::vector<prometheus::MetricFamily> TopicMetrics::Collect() const {
-  auto produced_records = MakeFamily("corelog_produced_records_total",
-                                     "Records appended by Produce requests, by topic.",
-                                     MetricType::Counter);
-  auto produced_bytes = MakeFamily("corelog_produced_bytes_total",
-                                   "Record batch bytes appended by Produce requests, by topic.",
-                                   MetricType::Counter);
-  auto fetched_records = MakeFamily("corelog_fetched_records_total",
-                                    "Records returned by Fetch requests, by topic.",
-                                    MetricType::Counter);
-  auto fetched_bytes = MakeFamily("corelog_fetched_bytes_total",
-                                  "Record batch bytes returned by Fetch requests, by topic.",
-                                  MetricType::Counter);
+  auto produced_records =
+      MakeFamily("corelog_produced_records_total",
+                 "Records appended by Produce requests, by topic.", MetricType::Counter);
+  auto produced_bytes =
+      MakeFamily("corelog_produced_bytes_total",
+                 "Record batch bytes appended by Produce requests, by topic.", MetricType::Counter);
+  auto fetched_records =
+      MakeFamily("corelog_fetched_records_total", "Records returned by Fetch requests, by topic.",
+                 MetricType::Counter);
+  auto fetched_bytes =
+      MakeFamily("corelog_fetched_bytes_total",
+                 "Record batch bytes returned by Fetch requests, by topic.", MetricType::Counter);
   std::lock_guard lock(mu_);
   for (const auto& [name, entry] : topics_) {
     if (!entry.exported) continue;

@@ -47,15 +47,15 @@ std::vector<prometheus::MetricFamily> WalMetrics::Collect() const {
                             "WAL entry bytes appended, durable or not.", MetricType::Counter);
   auto synced = MakeFamily("corelog_wal_synced_bytes_total",
                            "WAL entry bytes made durable by fdatasync.", MetricType::Counter);
-  auto lag = MakeFamily("corelog_wal_sync_lag_bytes",
-                        "WAL entry bytes written but not yet synced.", MetricType::Gauge);
+  auto lag = MakeFamily("corelog_wal_sync_lag_bytes", "WAL entry bytes written but not yet synced.",
+                        MetricType::Gauge);
   auto fsync = MakeFamily("corelog_wal_fsync_duration_seconds",
                           "Duration of each group-commit fdatasync.", MetricType::Histogram);
-  auto group = MakeFamily("corelog_wal_group_commit_bytes",
-                          "Entry bytes made durable by each group-commit fdatasync.",
-                          MetricType::Histogram);
-  auto segments = MakeFamily("corelog_wal_segments", "WAL segment files on disk.",
-                             MetricType::Gauge);
+  auto group =
+      MakeFamily("corelog_wal_group_commit_bytes",
+                 "Entry bytes made durable by each group-commit fdatasync.", MetricType::Histogram);
+  auto segments =
+      MakeFamily("corelog_wal_segments", "WAL segment files on disk.", MetricType::Gauge);
   auto disk = MakeFamily("corelog_wal_disk_bytes", "Bytes of WAL segment files on disk.",
                          MetricType::Gauge);
   auto failures = MakeFamily("corelog_wal_failures_total",
@@ -75,7 +75,7 @@ std::vector<prometheus::MetricFamily> WalMetrics::Collect() const {
     AddGauge(disk, CoreLabel(i), static_cast<double>(samples[i].disk_bytes));
     AddCounter(failures, CoreLabel(i), static_cast<double>(c.failures()));
   }
-  return {std::move(written), std::move(synced), std::move(lag),      std::move(fsync),
+  return {std::move(written), std::move(synced),   std::move(lag),  std::move(fsync),
           std::move(group),   std::move(segments), std::move(disk), std::move(failures)};
 }
 

@@ -25,8 +25,9 @@ TEST(BrokerMetricsTest, ExportsEveryIssueMetricWithItsTypeAndLabels) {
   BrokerMetrics m(Options(2));
   m.ForTopic("orders");
   m.SetPartitionSampler([] { return std::vector<PartitionSample>{{"orders", 0, 42, 0}}; });
-  m.SetConsumerLagSampler(
-      [] { return std::vector<ConsumerLagSample>{{"billing", "orders", 0, 7}}; });
+  m.SetConsumerLagSampler([] {
+    return std::vector<ConsumerLagSample>{{"billing", "orders", 0, 7}};
+  });
   m.kafka(0).OnRequest(0, microseconds(10), 3);
   auto e = Parse(m.Serialize());
   const std::vector<std::pair<std::string, std::string>> want = {
@@ -78,8 +79,12 @@ TEST(BrokerMetricsTest, SamplersRunAtEachScrape) {
   BrokerMetrics m(Options(1));
   int64_t hwm = 0;
   m.SetPartitionSampler([&] { return std::vector<PartitionSample>{{"t", 3, ++hwm, 0}}; });
-  EXPECT_EQ(Parse(m.Serialize()).Value(R"(corelog_partition_high_watermark{topic="t",partition="3"})"), 1);
-  EXPECT_EQ(Parse(m.Serialize()).Value(R"(corelog_partition_high_watermark{topic="t",partition="3"})"), 2);
+  EXPECT_EQ(
+      Parse(m.Serialize()).Value(R"(corelog_partition_high_watermark{topic="t",partition="3"})"),
+      1);
+  EXPECT_EQ(
+      Parse(m.Serialize()).Value(R"(corelog_partition_high_watermark{topic="t",partition="3"})"),
+      2);
 }
 
 // Each thread plays one core while the main thread scrapes: every scrape

@@ -9,7 +9,7 @@
 namespace corelog::metrics::testing {
 
 struct Exposition {
-  std::map<std::string, double> samples;    // `name{labels}` as written → value
+  std::map<std::string, double> samples;     // `name{labels}` as written → value
   std::map<std::string, std::string> types;  // family name → counter/gauge/…
   std::map<std::string, std::string> help;   // family name → help text
 

@@ -51,8 +51,7 @@ TEST(KafkaMetricsTest, RequestsErrorsAndLatencySumOverCores) {
   EXPECT_EQ(e.Value(b + R"("0.00025"})"), 1);
   EXPECT_EQ(e.Value(b + R"("0.0005"})"), 3);
   EXPECT_EQ(e.Value(b + R"("+Inf"})"), 4);
-  EXPECT_DOUBLE_EQ(e.Value(R"(corelog_kafka_request_duration_seconds_sum{api="Produce"})"),
-                   0.0028);
+  EXPECT_DOUBLE_EQ(e.Value(R"(corelog_kafka_request_duration_seconds_sum{api="Produce"})"), 0.0028);
 }
 
 TEST(KafkaMetricsTest, UnregisteredApiKeysCountAsUnknown) {
@@ -67,14 +66,18 @@ TEST(KafkaMetricsTest, UnregisteredApiKeysCountAsUnknown) {
 
 TEST(KafkaMetricsTest, ErrorLabelsUseTheProtocolNamesAndShareOneCellBeyondTheTable) {
   auto o = Options();
-  o.error_name = [](int16_t code) { return code == -1 ? "UNKNOWN_SERVER_ERROR" : "E" + std::to_string(code); };
+  o.error_name = [](int16_t code) {
+    return code == -1 ? "UNKNOWN_SERVER_ERROR" : "E" + std::to_string(code);
+  };
   KafkaMetrics m(1, std::move(o));
   m.core(0).OnRequest(0, microseconds(10), -1);
   m.core(0).OnRequest(0, microseconds(10), 125);
   m.core(0).OnRequest(0, microseconds(10), 126);
   m.core(0).OnRequest(0, microseconds(10), -7);
   auto e = Scrape(m);
-  EXPECT_EQ(e.Value(R"(corelog_kafka_request_errors_total{api="Produce",error="UNKNOWN_SERVER_ERROR"})"), 1);
+  EXPECT_EQ(
+      e.Value(R"(corelog_kafka_request_errors_total{api="Produce",error="UNKNOWN_SERVER_ERROR"})"),
+      1);
   EXPECT_EQ(e.Value(R"(corelog_kafka_request_errors_total{api="Produce",error="E125"})"), 1);
   EXPECT_EQ(e.Value(R"(corelog_kafka_request_errors_total{api="Produce",error="other"})"), 2);
 }

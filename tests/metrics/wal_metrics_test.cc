@@ -10,7 +10,9 @@ namespace {
 
 using testing::Parse;
 
-std::string Text(const WalMetrics& m) { return prometheus::TextSerializer().Serialize(m.Collect()); }
+std::string Text(const WalMetrics& m) {
+  return prometheus::TextSerializer().Serialize(m.Collect());
+}
 
 TEST(WalMetricsTest, SyncLagIsWrittenMinusSyncedPerCore) {
   WalMetrics m(2);
