@@ -1,0 +1,60 @@
+// corelogd's configuration: the embedded defaults, a Kafka-style properties
+// file (`--config FILE`), and command-line flags that override it. Every
+// source ends up as (key, value) pairs applied through one table of keys, so
+// a flag, a file line and `--override key=value` mean exactly the same thing.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+
+#include "common/result.h"
+
+namespace corelog::broker {
+
+struct HostPort {
+  std::string host;
+  uint16_t port = 0;
+  std::string ToString() const { return host + ":" + std::to_string(port); }
+};
+
+// Parses "HOST:PORT", "[::1]:PORT" or "PLAINTEXT://HOST:PORT".
+Result<HostPort> ParseHostPort(const std::string& text);
+
+struct Config {
+  HostPort listen{"127.0.0.1", 9092};
+  HostPort advertised_listener;  // empty host = same as the bound listen address
+  HostPort metrics_listen{"127.0.0.1", 9644};
+  std::string data_dir = "./data";
+  uint32_t cores = 0;  // 0 = the CPU count
+  int32_t num_partitions = 1;
+  int64_t checkpoint_interval_ms = 1000;
+  uint64_t wal_segment_bytes = 64ull << 20;
+  bool auto_create_topics = true;
+  int32_t message_max_bytes = 1048588;
+  int32_t socket_request_max_bytes = 100 << 20;
+  int32_t node_id = 0;
+  int64_t log_retention_ms = 7ll * 24 * 3600 * 1000;
+  int64_t log_retention_bytes = -1;
+  std::string wal_recovery_policy = "tolerate-torn-tail";
+  std::string log_level = "info";
+
+  // Applies one Kafka-style key; an unknown key or a bad value is an error.
+  Status Set(const std::string& key, const std::string& value);
+  // Reads a properties file: `key=value` lines, `#` comments, blank lines.
+  Status LoadFile(const std::string& path);
+  // Fills the derived defaults (cores, advertised listener) and checks ranges.
+  Status Finish();
+};
+
+// What ParseCommandLine decided.
+struct HelpRequested {
+  std::string text;
+};
+using CommandLine = std::variant<Config, HelpRequested>;
+
+// Builds the configuration from argv: defaults, then --config FILE, then
+// every flag and --override in order. Errors name the flag or key.
+Result<CommandLine> ParseCommandLine(int argc, const char* const* argv);
+
+}  // namespace corelog::broker

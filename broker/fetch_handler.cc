@@ -1,0 +1,148 @@
+// Fetch: read whole batches below each partition's high watermark from
+// RocksDB on the connection's core. When fewer than min_bytes are available
+// the fetch parks: each partition's owner core wakes it at the next high
+// watermark advance, and a timer ends it at max_wait_ms.
+#include "broker/kafka/messages.h"
+#include "broker/kafka_handler.h"
+#include "common/log.h"
+
+namespace corelog::broker {
+namespace {
+
+using kafka::ErrorCode;
+
+class FetchOp : public std::enable_shared_from_this<FetchOp> {
+ public:
+  FetchOp(RequestContext ctx, kafka::FetchRequest req, Storage* storage, Cores* cores)
+      : ctx_(std::move(ctx)), req_(std::move(req)), storage_(storage), cores_(cores) {}
+
+  void Start() {
+    auto resp = Read();
+    if (Enough() || req_.max_wait_ms <= 0) return Send(resp);
+    timer_ = cores_->StartTimer(ctx_.core, std::chrono::milliseconds(req_.max_wait_ms),
+                                [self = shared_from_this()] { self->Finish(); });
+    Park();
+  }
+
+ private:
+  struct Watched {
+    std::shared_ptr<Partition> partition;
+    int64_t seen_high_watermark;
+  };
+
+  bool Enough() const { return error_ || bytes_ >= static_cast<size_t>(std::max(req_.min_bytes, 1)); }
+
+  // Reads every requested partition, within the request's byte limits.
+  kafka::FetchResponse Read() {
+    bytes_ = 0;
+    error_ = false;
+    watched_.clear();
+    kafka::FetchResponse resp;
+    for (const auto& t : req_.topics) {
+      auto topic = storage_->topics().Find(t.name);
+      auto& out_topic = resp.topics.emplace_back();
+      out_topic.name = t.name;
+      for (const auto& p : t.partitions) out_topic.partitions.push_back(ReadOne(topic.get(), p));
+    }
+    return resp;
+  }
+
+  kafka::FetchResponse::Partition ReadOne(const Topic* topic, const kafka::FetchRequest::Partition& rp) {
+    kafka::FetchResponse::Partition out;
+    out.partition_index = rp.partition_index;
+    out.aborted_transactions.emplace();
+    if (!topic || rp.partition_index < 0 ||
+        rp.partition_index >= static_cast<int32_t>(topic->partitions.size())) {
+      out.error_code = ErrorCode::kUnknownTopicOrPartition;
+      error_ = true;
+      return out;
+    }
+    const auto& partition = topic->partitions[rp.partition_index];
+    int64_t remaining = static_cast<int64_t>(req_.max_bytes) - static_cast<int64_t>(bytes_);
+    int64_t limit = std::min<int64_t>(std::max(rp.partition_max_bytes, 0), remaining);
+    if (limit <= 0 && bytes_ > 0) limit = 0;
+    auto read = storage_->Read(*partition, rp.fetch_offset, static_cast<size_t>(std::max<int64_t>(limit, 1)));
+    if (!read) {
+      LOG_ERROR("fetch from " << topic->meta.name << "-" << rp.partition_index << ": "
+                              << read.error().message());
+      out.error_code = ErrorCode::kKafkaStorageError;
+      error_ = true;
+      return out;
+    }
+    out.high_watermark = read->high_watermark;
+    out.last_stable_offset = read->high_watermark;
+    out.log_start_offset = read->log_start;
+    if (read->out_of_range) {
+      out.error_code = ErrorCode::kOffsetOutOfRange;
+      error_ = true;
+      return out;
+    }
+    bytes_ += read->records.size();
+    out.records = std::move(read->records);
+    watched_.push_back({partition, read->high_watermark});
+    return out;
+  }
+
+  // Asks each watched partition's owner to wake us at its next advance.
+  void Park() {
+    wake_ = std::make_shared<const std::function<void()>>(
+        [weak = weak_from_this(), cores = cores_, core = ctx_.core] {
+          cores->Post(core, [weak] {
+            if (auto self = weak.lock()) self->Woken();
+          });
+        });
+    std::weak_ptr<const std::function<void()>> wake = wake_;
+    for (const auto& w : watched_) {
+      cores_->Post(w.partition->owner, [storage = storage_, w, wake] {
+        // Data may have arrived between our read and this registration.
+        if (w.partition->high_watermark.load() > w.seen_high_watermark) {
+          if (auto fn = wake.lock()) (*fn)();
+          return;
+        }
+        storage->AddWaiter(*w.partition, wake);
+      });
+    }
+  }
+
+  void Woken() {
+    if (done_) return;
+    auto resp = Read();
+    if (!Enough()) return Park();
+    done_ = true;
+    timer_->Cancel();
+    Send(resp);
+  }
+
+  void Finish() {
+    if (done_) return;
+    done_ = true;
+    Send(Read());
+  }
+
+  void Send(const kafka::FetchResponse& resp) {
+    done_ = true;
+    wake_.reset();
+    ctx_.Send(resp);
+  }
+
+  RequestContext ctx_;
+  kafka::FetchRequest req_;
+  Storage* storage_;
+  Cores* cores_;
+  std::unique_ptr<Timer> timer_;
+  std::shared_ptr<const std::function<void()>> wake_;
+  std::vector<Watched> watched_;
+  size_t bytes_ = 0;
+  bool error_ = false;
+  bool done_ = false;
+};
+
+}  // namespace
+
+void KafkaHandler::Fetch(const RequestContext& ctx) {
+  auto req = DecodeOrClose<kafka::FetchRequest>(ctx);
+  if (!req) return;
+  std::make_shared<FetchOp>(ctx, std::move(*req), storage_, cores_)->Start();
+}
+
+}  // namespace corelog::broker

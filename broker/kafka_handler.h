@@ -1,0 +1,76 @@
+// KafkaHandler: turns one request frame into one reply. Each API is decode →
+// validate → dispatch → encode, each step its own function; the dispatch
+// table is the codec's API table, so what ApiVersions advertises is exactly
+// what is handled. Runs on the connection's core; partition work is posted to
+// the partition's owner core (see produce_handler.cc, fetch_handler.cc).
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "broker/config.h"
+#include "broker/cores.h"
+#include "broker/kafka/header.h"
+#include "broker/server.h"
+#include "broker/storage.h"
+#include "common/log.h"
+
+namespace corelog::broker {
+
+// One request being handled. `frame` keeps the bytes `body` points into alive.
+struct RequestContext {
+  uint32_t core = 0;
+  kafka::RequestHeader header;
+  std::string_view body;
+  std::shared_ptr<const std::string> frame;
+  Responder respond;
+
+  int16_t version() const { return header.api_version; }
+  template <class Response>
+  void Send(const Response& response) const {
+    respond(Reply{kafka::EncodeResponseFrame(header, response)});
+  }
+};
+
+// Decodes the request body, or answers "close the connection" and returns
+// nothing: a malformed request ends its connection, never the broker.
+template <class Request>
+std::optional<Request> DecodeOrClose(const RequestContext& ctx) {
+  kafka::Reader r(ctx.body);
+  auto req = Request::Decode(r, ctx.version());
+  if (!req) {
+    LOG_WARN("malformed " << kafka::ApiName(ctx.header.api_key) << " v" << ctx.version()
+                          << " request: " << req.error().message());
+    ctx.respond(Reply::Close());
+    return std::nullopt;
+  }
+  return std::move(*req);
+}
+
+class KafkaHandler final : public RequestHandler {
+ public:
+  KafkaHandler(Storage* storage, Cores* cores);
+  void SetAdvertised(HostPort advertised) { advertised_ = std::move(advertised); }
+
+  void Handle(uint32_t core, std::shared_ptr<const std::string> frame,
+              Responder respond) override;
+
+ private:
+  void Dispatch(RequestContext ctx);
+  void ApiVersions(const RequestContext& ctx);
+  void Metadata(const RequestContext& ctx);
+  void Produce(const RequestContext& ctx);
+  void Fetch(const RequestContext& ctx);
+  void ListOffsets(const RequestContext& ctx);
+  void CreateTopics(const RequestContext& ctx);
+  void DeleteTopics(const RequestContext& ctx);
+  void DescribeConfigs(const RequestContext& ctx);
+
+  Storage* storage_;
+  Cores* cores_;
+  const Config& config_;
+  HostPort advertised_;
+};
+
+}  // namespace corelog::broker

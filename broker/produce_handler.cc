@@ -1,0 +1,108 @@
+// Produce: validate every partition's batch on the connection's core, append
+// each on its partition's owner core, and answer once every append is
+// durable (or failed). acks=0 gets no answer at all, as Kafka specifies.
+#include <atomic>
+
+#include "broker/kafka/messages.h"
+#include "broker/kafka/record_batch.h"
+#include "broker/kafka_handler.h"
+#include "broker/topic_config.h"
+#include "common/log.h"
+
+namespace corelog::broker {
+namespace {
+
+using kafka::ErrorCode;
+
+// Shared by the owner cores' completions; the last one to finish answers.
+struct ProduceState {
+  RequestContext ctx;
+  kafka::ProduceResponse response;
+  std::atomic<int> pending{1};
+  bool reply = true;
+
+  void Finish() {
+    if (pending.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    if (reply) ctx.Send(response);
+  }
+};
+
+struct Append {
+  std::shared_ptr<Partition> partition;
+  std::string_view batch;
+  kafka::ProduceResponse::Partition* out;
+};
+
+int64_t MaxMessageBytes(const Topic& topic, const Config& config) {
+  auto it = topic.meta.configs.find("max.message.bytes");
+  if (it == topic.meta.configs.end()) return config.message_max_bytes;
+  return std::stoll(it->second);
+}
+
+// Decides one partition's fate before any append: an error code, or kNone
+// with the partition to append to.
+ErrorCode Check(const Topic* topic, int32_t index, std::string_view batch, int16_t version,
+                int16_t acks, const Config& config) {
+  if (acks != 0 && acks != 1 && acks != -1) return ErrorCode::kInvalidRequiredAcks;
+  if (!topic || index < 0 || index >= static_cast<int32_t>(topic->partitions.size())) {
+    return ErrorCode::kUnknownTopicOrPartition;
+  }
+  if (static_cast<int64_t>(batch.size()) > MaxMessageBytes(*topic, config)) {
+    return ErrorCode::kMessageTooLarge;
+  }
+  auto valid = kafka::ValidateProduceBatch(batch, version);
+  return valid ? ErrorCode::kNone : kafka::ToErrorCode(valid.error());
+}
+
+}  // namespace
+
+void KafkaHandler::Produce(const RequestContext& ctx) {
+  auto req = DecodeOrClose<kafka::ProduceRequest>(ctx);
+  if (!req) return;
+  auto state = std::make_shared<ProduceState>();
+  state->ctx = ctx;
+  state->reply = req->acks != 0;
+  if (!state->reply) ctx.respond(Reply::None());
+
+  // The response skeleton is complete before any core writes into it, so the
+  // pointers in `appends` stay valid.
+  std::vector<Append> appends;
+  state->response.topics.reserve(req->topics.size());
+  for (const auto& t : req->topics) {
+    auto topic = storage_->topics().Find(t.name);
+    auto& out_topic = state->response.topics.emplace_back();
+    out_topic.name = t.name;
+    out_topic.partitions.reserve(t.partitions.size());
+    for (const auto& p : t.partitions) {
+      auto& out = out_topic.partitions.emplace_back();
+      out.partition_index = p.partition_index;
+      out.error_code = Check(topic.get(), p.partition_index, p.records, ctx.version(), req->acks,
+                             config_);
+      if (out.error_code == ErrorCode::kNone) {
+        appends.push_back({topic->partitions[p.partition_index], p.records, &out});
+      }
+    }
+  }
+  state->pending.fetch_add(static_cast<int>(appends.size()));
+  for (const auto& a : appends) {
+    cores_->Post(a.partition->owner, [this, a, state] {
+      if (a.partition->deleted.load()) {
+        a.out->error_code = ErrorCode::kUnknownTopicOrPartition;
+        return state->Finish();
+      }
+      storage_->Append(*a.partition, std::string(a.batch),
+                       [a, state](Result<AppendResult> r) {
+                         if (r) {
+                           a.out->base_offset = r->base_offset;
+                           a.out->log_start_offset = r->log_start;
+                         } else {
+                           a.out->error_code = ErrorCode::kKafkaStorageError;
+                         }
+                         state->Finish();
+                       });
+    });
+  }
+  state->Finish();
+}
+
+}  // namespace corelog::broker

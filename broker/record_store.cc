@@ -1,0 +1,223 @@
+#include "broker/record_store.h"
+
+#include <boost/json.hpp>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include "common/coding.h"
+
+namespace corelog::broker {
+namespace {
+
+constexpr size_t kBaseOffsetPos = 0;
+constexpr size_t kLastOffsetDeltaPos = 23;
+constexpr size_t kMaxTimestampPos = 35;
+constexpr const char* kNextPartitionIdKey = "mnext_partition_id";
+
+Error StoreError(const rocksdb::Status& s, const std::string& what) {
+  return Error(std::make_error_code(std::errc::io_error), what + ": " + s.ToString());
+}
+
+std::string RecordKey(uint32_t partition_id, int64_t base_offset) {
+  std::string key = "r";
+  AppendBE<uint32_t>(&key, partition_id);
+  // Offsets are never negative, so big-endian order is numeric order.
+  AppendBE<int64_t>(&key, base_offset);
+  return key;
+}
+
+std::string PartitionPrefix(uint32_t partition_id) {
+  std::string key = "r";
+  AppendBE<uint32_t>(&key, partition_id);
+  return key;
+}
+
+bool InPartition(const rocksdb::Slice& key, const std::string& prefix) {
+  return key.size() == prefix.size() + 8 && key.starts_with(prefix);
+}
+
+std::string TopicKey(const std::string& name) { return "t" + name; }
+
+std::string EncodeTopic(const TopicMeta& t) {
+  boost::json::object o;
+  o["name"] = t.name;
+  boost::json::array ids;
+  for (uint32_t id : t.partition_ids) ids.push_back(id);
+  o["partition_ids"] = std::move(ids);
+  boost::json::object configs;
+  for (const auto& [k, v] : t.configs) configs[k] = v;
+  o["configs"] = std::move(configs);
+  return boost::json::serialize(o);
+}
+
+TopicMeta DecodeTopicObject(const boost::json::object& o);
+
+Result<TopicMeta> DecodeTopic(std::string_view text) {
+  auto bad = Error(std::make_error_code(std::errc::illegal_byte_sequence), "bad topic record");
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  if (ec || !v.is_object()) return bad;
+  // Boost.JSON's accessors throw on a wrong shape; a record we wrote
+  // ourselves only has a wrong shape if it is corrupt.
+  try {
+    return DecodeTopicObject(v.as_object());
+  } catch (const std::exception&) {
+    return bad;
+  }
+}
+
+TopicMeta DecodeTopicObject(const boost::json::object& o) {
+  TopicMeta t;
+  t.name = std::string(o.at("name").as_string());
+  for (const auto& id : o.at("partition_ids").as_array()) {
+    t.partition_ids.push_back(static_cast<uint32_t>(id.to_number<uint64_t>()));
+  }
+  for (const auto& [k, val] : o.at("configs").as_object()) {
+    t.configs[std::string(k)] = std::string(val.as_string());
+  }
+  return t;
+}
+
+rocksdb::Options StoreOptions() {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  // Batches are usually compressed by the client already; more compression
+  // would burn CPU for little gain.
+  options.compression = rocksdb::kNoCompression;
+  options.write_buffer_size = 64 << 20;
+  options.max_background_jobs = 2;
+  return options;
+}
+
+}  // namespace
+
+int64_t BatchBaseOffset(std::string_view batch) { return DecodeBE<int64_t>(batch.data() + kBaseOffsetPos); }
+
+int64_t BatchLastOffset(std::string_view batch) {
+  return BatchBaseOffset(batch) + DecodeBE<int32_t>(batch.data() + kLastOffsetDeltaPos);
+}
+
+int64_t BatchMaxTimestamp(std::string_view batch) {
+  return DecodeBE<int64_t>(batch.data() + kMaxTimestampPos);
+}
+
+RecordStore::RecordStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
+RecordStore::~RecordStore() = default;
+
+Result<std::unique_ptr<RecordStore>> RecordStore::Open(const std::string& dir) {
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(StoreOptions(), dir, &raw);
+  if (!s.ok()) return StoreError(s, "opening RocksDB at " + dir);
+  return std::unique_ptr<RecordStore>(new RecordStore(std::unique_ptr<rocksdb::DB>(raw)));
+}
+
+Status RecordStore::PutBatch(uint32_t partition_id, int64_t base_offset, std::string_view batch) {
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  auto s = db_->Put(wo, RecordKey(partition_id, base_offset), rocksdb::Slice(batch.data(), batch.size()));
+  if (!s.ok()) return StoreError(s, "storing a batch");
+  return Ok();
+}
+
+Status RecordStore::ReadBatches(uint32_t partition_id, int64_t offset, int64_t end_offset,
+                                size_t max_bytes, std::string* out) const {
+  std::string prefix = PartitionPrefix(partition_id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  // The batch containing `offset` starts at or before it.
+  it->SeekForPrev(RecordKey(partition_id, offset));
+  if (!it->Valid() || !InPartition(it->key(), prefix)) it->Seek(RecordKey(partition_id, offset));
+  bool first = true;
+  for (; it->Valid() && InPartition(it->key(), prefix); it->Next()) {
+    std::string_view batch(it->value().data(), it->value().size());
+    if (BatchBaseOffset(batch) >= end_offset) break;
+    if (BatchLastOffset(batch) < offset) continue;
+    if (!first && out->size() + batch.size() > max_bytes) break;
+    out->append(batch);
+    first = false;
+    if (out->size() >= max_bytes) break;
+  }
+  if (!it->status().ok()) return StoreError(it->status(), "reading batches");
+  return Ok();
+}
+
+Result<RecordStore::BatchTime> RecordStore::OffsetForTimestamp(uint32_t partition_id, int64_t ts,
+                                                int64_t end_offset) const {
+  std::string prefix = PartitionPrefix(partition_id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && InPartition(it->key(), prefix); it->Next()) {
+    std::string_view batch(it->value().data(), it->value().size());
+    if (BatchBaseOffset(batch) >= end_offset) break;
+    if (BatchMaxTimestamp(batch) >= ts) return BatchTime{BatchBaseOffset(batch), BatchMaxTimestamp(batch)};
+  }
+  if (!it->status().ok()) return StoreError(it->status(), "searching by timestamp");
+  return BatchTime{};
+}
+
+Result<StoredRange> RecordStore::Range(uint32_t partition_id) const {
+  std::string prefix = PartitionPrefix(partition_id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  StoredRange range;
+  it->Seek(prefix);
+  if (!it->Valid() || !InPartition(it->key(), prefix)) return range;
+  range.empty = false;
+  range.first_offset = BatchBaseOffset({it->value().data(), it->value().size()});
+  it->SeekForPrev(RecordKey(partition_id, INT64_MAX));
+  range.next_offset = BatchLastOffset({it->value().data(), it->value().size()}) + 1;
+  if (!it->status().ok()) return StoreError(it->status(), "reading a partition's range");
+  return range;
+}
+
+Status RecordStore::DeletePartition(uint32_t partition_id) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  auto s = db_->DeleteRange(wo, db_->DefaultColumnFamily(), RecordKey(partition_id, 0),
+                            RecordKey(partition_id, INT64_MAX));
+  if (!s.ok()) return StoreError(s, "deleting a partition's records");
+  return Ok();
+}
+
+Status RecordStore::PutTopic(const TopicMeta& topic, uint32_t next_partition_id) {
+  rocksdb::WriteBatch batch;
+  batch.Put(TopicKey(topic.name), EncodeTopic(topic));
+  std::string id;
+  AppendBE<uint32_t>(&id, next_partition_id);
+  batch.Put(kNextPartitionIdKey, id);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  auto s = db_->Write(wo, &batch);
+  if (!s.ok()) return StoreError(s, "storing topic " + topic.name);
+  return Ok();
+}
+
+Result<uint32_t> RecordStore::LoadNextPartitionId() const {
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), kNextPartitionIdKey, &value);
+  if (s.IsNotFound()) return uint32_t{0};
+  if (!s.ok() || value.size() != 4) return StoreError(s, "reading the next partition id");
+  return DecodeBE<uint32_t>(value.data());
+}
+
+Status RecordStore::DeleteTopic(const std::string& name) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  auto s = db_->Delete(wo, TopicKey(name));
+  if (!s.ok()) return StoreError(s, "deleting topic " + name);
+  return Ok();
+}
+
+Result<std::vector<TopicMeta>> RecordStore::LoadTopics() const {
+  std::vector<TopicMeta> topics;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("t"); it->Valid() && it->key().starts_with("t"); it->Next()) {
+    auto t = DecodeTopic({it->value().data(), it->value().size()});
+    if (!t) return t.error().Wrap("loading topic " + it->key().ToString().substr(1));
+    topics.push_back(std::move(*t));
+  }
+  if (!it->status().ok()) return StoreError(it->status(), "loading topics");
+  return topics;
+}
+
+}  // namespace corelog::broker

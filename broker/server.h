@@ -1,0 +1,72 @@
+// Server: corelogd's network layer. One io_context and thread per core
+// worker; the Kafka listener spreads accepted connections over the cores
+// round-robin; each connection reads size-prefixed frames, hands each whole
+// frame to the RequestHandler and writes the answers strictly in request
+// order. The only translation unit that includes Asio.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "broker/config.h"
+#include "broker/cores.h"
+#include "common/result.h"
+
+namespace corelog::broker {
+
+// What a request produced: the whole response frame (4-byte size, header,
+// body), or nothing (acks=0), or "close the connection".
+struct Reply {
+  std::string bytes;
+  bool send = true;
+  bool close = false;
+  static Reply None() { return Reply{{}, false, false}; }
+  static Reply Close() { return Reply{{}, false, true}; }
+};
+using Responder = std::function<void(Reply)>;
+
+class RequestHandler {
+ public:
+  virtual ~RequestHandler() = default;
+  // Called on the connection's core with one whole request frame (without
+  // its size prefix); `frame` lives until respond is called. respond must be
+  // called exactly once, from any thread.
+  virtual void Handle(uint32_t core, std::shared_ptr<const std::string> frame,
+                      Responder respond) = 0;
+};
+
+struct ServerOptions {
+  HostPort listen;
+  HostPort metrics_listen;
+  uint32_t cores = 1;
+  uint32_t max_frame_bytes = 100 << 20;
+};
+
+class Server {
+ public:
+  explicit Server(const ServerOptions& options);
+  ~Server();
+
+  // Starts the core threads. Cores can run work before the listeners open.
+  Cores& cores();
+  void StartCores();
+  // Binds both listeners (port 0 = ephemeral) and starts accepting.
+  Status Listen(RequestHandler* handler);
+  HostPort kafka_address() const;
+  HostPort metrics_address() const;
+  // Marks the broker ready for /readyz.
+  void SetReady();
+
+  // Blocks until SIGTERM or SIGINT, then stops accepting and lets in-flight
+  // requests finish (bounded), and returns.
+  void WaitForShutdownSignal();
+  // Stops the core threads after the last work posted to them has run.
+  void StopCores();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace corelog::broker

@@ -1,0 +1,31 @@
+// The topic-level configuration keys corelog supports, their defaults (taken
+// from the broker configuration where Kafka does the same) and validation.
+// Used by CreateTopics, DescribeConfigs and, later, AlterConfigs.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "broker/config.h"
+
+namespace corelog::broker {
+
+struct TopicConfigEntry {
+  std::string name;
+  std::string value;
+  bool is_default = true;
+};
+
+// Null when `value` is acceptable for `key`, else why not.
+std::optional<std::string> CheckTopicConfig(const std::string& key, const std::string& value);
+
+// Every supported key with the topic's value or the default.
+std::vector<TopicConfigEntry> EffectiveTopicConfigs(const Config& broker,
+                                                    const std::map<std::string, std::string>& set);
+
+// The broker-level keys DescribeConfigs reports, with their values.
+std::vector<TopicConfigEntry> BrokerConfigs(const Config& broker);
+
+}  // namespace corelog::broker

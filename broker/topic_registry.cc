@@ -1,0 +1,106 @@
+#include "broker/topic_registry.h"
+
+#include "broker/cores.h"
+
+namespace corelog::broker {
+
+uint32_t OwnerCore(const std::string& topic, int32_t partition, uint32_t num_cores) {
+  // FNV-1a: stable across runs and builds, unlike std::hash.
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](unsigned char c) {
+    h ^= c;
+    h *= 1099511628211ull;
+  };
+  for (unsigned char c : topic) mix(c);
+  mix(0);
+  for (int i = 0; i < 4; ++i) mix(static_cast<unsigned char>(partition >> (8 * i)));
+  return static_cast<uint32_t>(h % num_cores);
+}
+
+uint32_t GroupCore(const std::string& group, uint32_t num_cores) {
+  return OwnerCore(group, -1, num_cores);
+}
+
+bool ValidTopicName(const std::string& name) {
+  if (name.empty() || name.size() > 249 || name == "." || name == "..") return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+std::shared_ptr<Topic> TopicRegistry::Build(TopicMeta meta) const {
+  auto topic = std::make_shared<Topic>();
+  for (size_t i = 0; i < meta.partition_ids.size(); ++i) {
+    int32_t index = static_cast<int32_t>(i);
+    topic->partitions.push_back(std::make_shared<Partition>(
+        meta.name, index, meta.partition_ids[i], OwnerCore(meta.name, index, num_cores_)));
+  }
+  topic->meta = std::move(meta);
+  return topic;
+}
+
+Status TopicRegistry::Load() {
+  CORELOG_ASSIGN_OR_RETURN(auto stored, store_->LoadTopics());
+  CORELOG_ASSIGN_OR_RETURN(next_partition_id_, store_->LoadNextPartitionId());
+  std::lock_guard lock(mu_);
+  for (auto& meta : stored) {
+    auto topic = Build(std::move(meta));
+    for (const auto& p : topic->partitions) by_id_[p->id] = p;
+    topics_[topic->meta.name] = std::move(topic);
+  }
+  return Ok();
+}
+
+std::shared_ptr<const Topic> TopicRegistry::Find(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  auto it = topics_.find(name);
+  return it == topics_.end() ? nullptr : it->second;
+}
+
+std::vector<std::shared_ptr<const Topic>> TopicRegistry::All() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::shared_ptr<const Topic>> out;
+  for (const auto& [name, t] : topics_) out.push_back(t);
+  return out;
+}
+
+std::shared_ptr<Partition> TopicRegistry::ById(uint32_t id) const {
+  std::lock_guard lock(mu_);
+  auto it = by_id_.find(id);
+  return it == by_id_.end() ? nullptr : it->second;
+}
+
+Result<TopicRegistry::Created> TopicRegistry::Create(const std::string& name, int32_t partitions,
+                                                     std::map<std::string, std::string> configs) {
+  std::lock_guard lock(mu_);
+  if (auto it = topics_.find(name); it != topics_.end()) return Created{it->second, false};
+  TopicMeta meta{name, {}, std::move(configs)};
+  // Ids are never reused, so WAL entries of a deleted topic can never be
+  // replayed into a new one.
+  for (int32_t i = 0; i < partitions; ++i) meta.partition_ids.push_back(next_partition_id_ + i);
+  CORELOG_TRY(store_->PutTopic(meta, next_partition_id_ + partitions));
+  next_partition_id_ += partitions;
+  auto topic = Build(std::move(meta));
+  for (const auto& p : topic->partitions) by_id_[p->id] = p;
+  topics_[name] = topic;
+  return Created{topic, true};
+}
+
+Result<bool> TopicRegistry::Delete(const std::string& name) {
+  std::lock_guard lock(mu_);
+  auto it = topics_.find(name);
+  if (it == topics_.end()) return false;
+  CORELOG_TRY(store_->DeleteTopic(name));
+  for (const auto& p : it->second->partitions) {
+    p->deleted.store(true);
+    by_id_.erase(p->id);
+    CORELOG_TRY(store_->DeletePartition(p->id));
+  }
+  topics_.erase(it);
+  return true;
+}
+
+}  // namespace corelog::broker

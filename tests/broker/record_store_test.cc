@@ -1,0 +1,142 @@
+#include "broker/record_store.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/coding.h"
+
+namespace corelog::broker {
+namespace {
+
+// The header fields RecordStore reads, in a batch of `size` bytes.
+std::string FakeBatch(int64_t base, int32_t count, int64_t max_ts, size_t size = 70) {
+  std::string b(size, '\0');
+  EncodeBE<int64_t>(b.data(), base);
+  EncodeBE<int32_t>(b.data() + 8, static_cast<int32_t>(size - 12));
+  b[16] = 2;
+  EncodeBE<int32_t>(b.data() + 23, count - 1);
+  EncodeBE<int64_t>(b.data() + 35, max_ts);
+  EncodeBE<int32_t>(b.data() + 57, count);
+  return b;
+}
+
+class RecordStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("corelog_store_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    Reopen();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  void Reopen() {
+    store_.reset();
+    auto s = RecordStore::Open(dir_.string());
+    ASSERT_TRUE(s) << s.error().message();
+    store_ = std::move(*s);
+  }
+  // Batches at offsets 0-4, 5-9, 10-14 of partition 7, timestamps 100/200/300.
+  void PutThree() {
+    for (int i = 0; i < 3; ++i) {
+      ASSERT_TRUE(store_->PutBatch(7, i * 5, FakeBatch(i * 5, 5, 100 * (i + 1))));
+    }
+  }
+  std::vector<int64_t> Bases(const std::string& bytes) {
+    std::vector<int64_t> out;
+    for (size_t pos = 0; pos < bytes.size();) {
+      out.push_back(BatchBaseOffset(std::string_view(bytes).substr(pos)));
+      pos += 12 + DecodeBE<int32_t>(bytes.data() + pos + 8);
+    }
+    return out;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<RecordStore> store_;
+};
+
+TEST_F(RecordStoreTest, OffsetInsideABatchReturnsTheWholeBatch) {
+  PutThree();
+  std::string out;
+  ASSERT_TRUE(store_->ReadBatches(7, 7, 15, 1 << 20, &out));
+  EXPECT_EQ(Bases(out), (std::vector<int64_t>{5, 10}));
+}
+
+TEST_F(RecordStoreTest, ReadStopsAtTheEndOffset) {
+  PutThree();
+  std::string out;
+  ASSERT_TRUE(store_->ReadBatches(7, 0, 10, 1 << 20, &out));
+  EXPECT_EQ(Bases(out), (std::vector<int64_t>{0, 5}));
+}
+
+TEST_F(RecordStoreTest, AtLeastOneBatchEvenAboveMaxBytes) {
+  PutThree();
+  std::string out;
+  ASSERT_TRUE(store_->ReadBatches(7, 0, 15, 1, &out));
+  EXPECT_EQ(Bases(out), (std::vector<int64_t>{0}));
+  out.clear();
+  ASSERT_TRUE(store_->ReadBatches(7, 0, 15, 140, &out));
+  EXPECT_EQ(Bases(out), (std::vector<int64_t>{0, 5}));
+}
+
+TEST_F(RecordStoreTest, PartitionsDoNotMix) {
+  PutThree();
+  ASSERT_TRUE(store_->PutBatch(8, 0, FakeBatch(0, 1, 1)));
+  std::string out;
+  ASSERT_TRUE(store_->ReadBatches(8, 0, 100, 1 << 20, &out));
+  EXPECT_EQ(out.size(), 70u);
+  auto range = store_->Range(7);
+  ASSERT_TRUE(range);
+  EXPECT_FALSE(range->empty);
+  EXPECT_EQ(range->first_offset, 0);
+  EXPECT_EQ(range->next_offset, 15);
+  auto empty = store_->Range(9);
+  ASSERT_TRUE(empty);
+  EXPECT_TRUE(empty->empty);
+}
+
+TEST_F(RecordStoreTest, TimestampLookupFindsTheFirstBatchAtOrAfter) {
+  PutThree();
+  auto found = store_->OffsetForTimestamp(7, 150, 15);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->offset, 5);
+  EXPECT_EQ(found->timestamp, 200);
+  auto none = store_->OffsetForTimestamp(7, 301, 15);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->offset, -1);
+  auto hidden = store_->OffsetForTimestamp(7, 250, 10);  // 10-14 is above the end offset
+  ASSERT_TRUE(hidden);
+  EXPECT_EQ(hidden->offset, -1);
+}
+
+TEST_F(RecordStoreTest, DeletePartitionRemovesItsRecordsOnly) {
+  PutThree();
+  ASSERT_TRUE(store_->PutBatch(8, 0, FakeBatch(0, 1, 1)));
+  ASSERT_TRUE(store_->DeletePartition(7));
+  EXPECT_TRUE(store_->Range(7)->empty);
+  EXPECT_FALSE(store_->Range(8)->empty);
+}
+
+TEST_F(RecordStoreTest, TopicsAndNextPartitionIdSurviveReopen) {
+  TopicMeta t{"orders", {4, 5, 6}, {{"retention.ms", "1000"}}};
+  ASSERT_TRUE(store_->PutTopic(t, 7));
+  Reopen();
+  auto topics = store_->LoadTopics();
+  ASSERT_TRUE(topics);
+  ASSERT_EQ(topics->size(), 1u);
+  EXPECT_EQ((*topics)[0].name, "orders");
+  EXPECT_EQ((*topics)[0].partition_ids, (std::vector<uint32_t>{4, 5, 6}));
+  EXPECT_EQ((*topics)[0].configs.at("retention.ms"), "1000");
+  EXPECT_EQ(*store_->LoadNextPartitionId(), 7u);
+  ASSERT_TRUE(store_->DeleteTopic("orders"));
+  Reopen();
+  EXPECT_TRUE(store_->LoadTopics()->empty());
+  EXPECT_EQ(*store_->LoadNextPartitionId(), 7u);
+}
+
+}  // namespace
+}  // namespace corelog::broker
