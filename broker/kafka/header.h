@@ -15,6 +15,7 @@
 #include "broker/kafka/api.h"
 #include "broker/kafka/wire.h"
 #include "common/check.h"
+#include "common/coding.h"
 #include "common/result.h"
 
 namespace corelog::kafka {
@@ -85,6 +86,29 @@ std::string EncodeRequestFrame(int16_t api_version, int32_t correlation_id,
   body.Encode(w, api_version);
   w.PatchInt32(size_at, static_cast<int32_t>(out.size() - 4));
   return out;
+}
+
+// A decoded response frame (after its 4-byte size), for clients and tests.
+template <class Response>
+struct ResponseFrame {
+  int32_t correlation_id = 0;
+  Response body;
+};
+
+// Decodes a response to a request of `api_version`. An ApiVersions answer
+// carrying UNSUPPORTED_VERSION is read as v0, the form brokers use for it.
+template <class Response>
+Result<ResponseFrame<Response>> DecodeResponseFrame(std::string_view frame, int16_t api_version) {
+  const auto key = static_cast<int16_t>(Response::kApiKey);
+  Reader r(frame);
+  CORELOG_ASSIGN_OR_RETURN(int32_t correlation_id,
+                           DecodeResponseHeader(r, ResponseHeaderVersion(key, api_version)));
+  if (Response::kApiKey == ApiKey::kApiVersions && r.remaining() >= 2 &&
+      DecodeBE<int16_t>(frame.data() + r.position()) == 35) {
+    api_version = 0;
+  }
+  CORELOG_ASSIGN_OR_RETURN(Response body, Response::Decode(r, api_version));
+  return ResponseFrame<Response>{correlation_id, std::move(body)};
 }
 
 }  // namespace corelog::kafka

@@ -242,6 +242,31 @@ Result<std::vector<Record>> ReadRecords(const RecordBatchView& batch) {
   return out;
 }
 
+Status CheckRecordsHaveKeys(const RecordBatchView& batch) {
+  if (batch.compression() != Compression::kNone) return Ok();
+  return ForEachRecord(batch, [](const Record& r) -> Status {
+    if (!r.key) return Invalid("compacted topics need a key on every record");
+    return Ok();
+  });
+}
+
+std::optional<OffsetAndTimestamp> FindOffsetForTimestamp(const RecordBatchView& batch,
+                                                         int64_t timestamp) {
+  if (batch.max_timestamp() < timestamp) return std::nullopt;
+  OffsetAndTimestamp whole_batch{batch.base_offset(), batch.max_timestamp()};
+  if (batch.timestamp_type() == TimestampType::kLogAppendTime ||
+      batch.compression() != Compression::kNone) {
+    return whole_batch;
+  }
+  std::optional<OffsetAndTimestamp> found;
+  Status walked = ForEachRecord(batch, [&](const Record& r) -> Status {
+    if (!found && r.timestamp >= timestamp) found = OffsetAndTimestamp{r.offset, r.timestamp};
+    return Ok();
+  });
+  if (!walked || !found) return whole_batch;
+  return found;
+}
+
 std::vector<RecordBatchView> SplitBatches(std::string_view records) {
   std::vector<RecordBatchView> out;
   while (!records.empty()) {

@@ -135,6 +135,26 @@ struct Record {
 Status ForEachRecord(const RecordBatchView& batch, const std::function<Status(const Record&)>& fn);
 Result<std::vector<Record>> ReadRecords(const RecordBatchView& batch);
 
+// For compacted topics, where a record without a key can never be
+// compacted: INVALID_RECORD if a record of the batch has a null key. A
+// compressed batch is not decoded here and passes.
+Status CheckRecordsHaveKeys(const RecordBatchView& batch);
+
+struct OffsetAndTimestamp {
+  int64_t offset = -1;
+  int64_t timestamp = -1;
+  bool operator==(const OffsetAndTimestamp&) const = default;
+};
+
+// ListOffsets by timestamp within one batch: the first record whose
+// timestamp is >= `timestamp`, or nullopt when the batch has none
+// (maxTimestamp < timestamp). In a LogAppendTime batch every record carries
+// maxTimestamp. A compressed or malformed batch, whose records aren't walked
+// here, answers with its base offset and maxTimestamp: fetching from there
+// still returns every record at or after the timestamp.
+std::optional<OffsetAndTimestamp> FindOffsetForTimestamp(const RecordBatchView& batch,
+                                                         int64_t timestamp);
+
 // Splits concatenated batches (a Fetch response's records) into views,
 // skipping a partial batch at the end, as consumers do.
 std::vector<RecordBatchView> SplitBatches(std::string_view records);

@@ -194,8 +194,11 @@ void Writer::Varlong(int64_t v) {
 }
 
 void Writer::String(std::string_view s, bool compact) {
-  CORELOG_CHECK(s.size() <= static_cast<size_t>(std::numeric_limits<int16_t>::max()),
+  // Classic strings carry an int16 length; compact ones a varint.
+  CORELOG_CHECK(compact || s.size() <= static_cast<size_t>(std::numeric_limits<int16_t>::max()),
                 "string longer than 32767 bytes");
+  CORELOG_CHECK(s.size() < static_cast<size_t>(std::numeric_limits<int32_t>::max()),
+                "string of 2 GiB or more");
   if (compact) {
     UnsignedVarint(static_cast<uint32_t>(s.size() + 1));
   } else {

@@ -98,5 +98,28 @@ TEST(Header, FlexibleResponseFrameHasATagByte) {
   EXPECT_EQ(ToHex(EncodeResponseFrame(req, OneByteBody{})), "00 00 00 06 00 00 00 05 00 7f");
 }
 
+TEST(Header, ResponseFrameDecodesWhatTheBrokerEncodes) {
+  MetadataResponse resp;
+  resp.controller_id = 1;
+  resp.brokers = {{1, "h", 9092, std::nullopt}};
+  std::string frame = EncodeResponseFrame(RequestHeader{3, 8, 77, "x"}, resp);
+  auto decoded = DecodeResponseFrame<MetadataResponse>(std::string_view(frame).substr(4), 8);
+  ASSERT_TRUE(decoded) << decoded.error().message();
+  EXPECT_EQ(decoded->correlation_id, 77);
+  EXPECT_EQ(decoded->body, resp);
+}
+
+TEST(Header, ApiVersionsFallbackDecodesAsV0) {
+  auto fallback = ApiVersionsResponse::UnsupportedVersion();
+  std::string frame = EncodeResponseFrame(RequestHeader{18, 3, 1, "x"}, fallback);
+  // Pretend the client sent v3 and the broker answered with the v0 error.
+  std::string v0_frame = EncodeResponseFrame(RequestHeader{18, 9, 1, "x"}, fallback);
+  auto decoded = DecodeResponseFrame<ApiVersionsResponse>(std::string_view(v0_frame).substr(4), 3);
+  ASSERT_TRUE(decoded) << decoded.error().message();
+  EXPECT_EQ(decoded->body.error_code, ErrorCode::kUnsupportedVersion);
+  EXPECT_EQ(decoded->body.api_keys, fallback.api_keys);
+  EXPECT_NE(frame, v0_frame);
+}
+
 }  // namespace
 }  // namespace corelog::kafka

@@ -266,6 +266,30 @@ TEST(RecordBatch, RandomCorruptionOfRecordsNeverCrashes) {
   }
 }
 
+TEST(RecordBatch, KeylessRecordsFailTheCompactedTopicCheck) {
+  auto view = RecordBatchView::Parse(ValidBatch());  // its second record has no key
+  ASSERT_TRUE(view);
+  auto keyless = CheckRecordsHaveKeys(*view);
+  ASSERT_FALSE(keyless);
+  EXPECT_EQ(ToErrorCode(keyless.error()), ErrorCode::kInvalidRecord);
+  Record keyed;
+  keyed.key = "k";
+  std::string batch = BuildRecordBatch({}, {keyed});
+  EXPECT_TRUE(CheckRecordsHaveKeys(*RecordBatchView::Parse(batch)));
+}
+
+TEST(RecordBatch, OffsetForTimestampIsTheFirstRecordAtOrAfterIt) {
+  std::string batch = BuildRecordBatch({.base_offset = 100}, ThreeRecords());  // ts 1000, 1005, 998
+  auto view = RecordBatchView::Parse(batch);
+  ASSERT_TRUE(view);
+  EXPECT_EQ(FindOffsetForTimestamp(*view, 0), (OffsetAndTimestamp{100, 1000}));
+  EXPECT_EQ(FindOffsetForTimestamp(*view, 1001), (OffsetAndTimestamp{101, 1005}));
+  EXPECT_EQ(FindOffsetForTimestamp(*view, 1006), std::nullopt);
+  SetLogAppendTime(batch, 2000);
+  auto appended = RecordBatchView::Parse(batch);
+  EXPECT_EQ(FindOffsetForTimestamp(*appended, 1500), (OffsetAndTimestamp{100, 2000}));
+}
+
 TEST(RecordBatch, SplitBatchesSkipsAPartialTail) {
   std::string one = ValidBatch();
   std::string two = BuildRecordBatch({.base_offset = 3}, ThreeRecords());
