@@ -267,7 +267,8 @@ TEST(RecordBatch, RandomCorruptionOfRecordsNeverCrashes) {
 }
 
 TEST(RecordBatch, KeylessRecordsFailTheCompactedTopicCheck) {
-  auto view = RecordBatchView::Parse(ValidBatch());  // its second record has no key
+  const std::string batch_with_keyless = ValidBatch();  // its second record has no key
+  auto view = RecordBatchView::Parse(batch_with_keyless);
   ASSERT_TRUE(view);
   auto keyless = CheckRecordsHaveKeys(*view);
   ASSERT_FALSE(keyless);
