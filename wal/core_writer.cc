@@ -51,6 +51,7 @@ CoreWriter::CoreWriter(const Options& options, CompletionQueue* completions, Sta
       file_segment_(start.segments.back().number),
       file_position_(start.position),
       segments_(std::move(start.segments)),
+      completion_thread_([this] { CompletionLoop(); }),
       thread_([this] { SyncLoop(); }) {}
 
 CoreWriter::~CoreWriter() {
@@ -60,6 +61,12 @@ CoreWriter::~CoreWriter() {
   }
   wake_.notify_one();
   thread_.join();
+  {
+    std::lock_guard lock(done_mu_);
+    done_stop_ = true;
+  }
+  done_wake_.notify_one();
+  completion_thread_.join();
 }
 
 Result<uint64_t> CoreWriter::AppendData(uint32_t partition_id, int64_t base_offset,
@@ -277,17 +284,39 @@ Status CoreWriter::SyncFile(uint64_t end_position) {
   return Ok();
 }
 
+// Callbacks run on the completion thread so the next write + fdatasync
+// starts as soon as this one returned.
 void CoreWriter::Complete(Batch* batch, const Status& status) {
-  // A completion is queued before the request stops counting as pending,
-  // so !AnySyncPending() means CheckCompletions() holds every result.
-  for (SyncRequest& request : batch->requests) {
-    if (request.token != 0) completions_->Push({request.token, core_, status});
-    outstanding_.fetch_sub(1, std::memory_order_acq_rel);
-    if (request.done) request.done(status);
+  if (!batch->requests.empty()) {
+    {
+      std::lock_guard lock(done_mu_);
+      for (SyncRequest& r : batch->requests) finished_.emplace_back(std::move(r), status);
+    }
+    done_wake_.notify_one();
   }
   batch->requests.clear();
   batch->bytes.clear();
   batch->marks.clear();
+}
+
+void CoreWriter::CompletionLoop() {
+  std::vector<std::pair<SyncRequest, Status>> finished;
+  for (;;) {
+    {
+      std::unique_lock lock(done_mu_);
+      done_wake_.wait(lock, [this] { return done_stop_ || !finished_.empty(); });
+      if (finished_.empty()) return;
+      finished.swap(finished_);
+    }
+    // A completion is queued before the request stops counting as pending,
+    // so !AnySyncPending() means CheckCompletions() holds every result.
+    for (auto& [request, status] : finished) {
+      if (request.token != 0) completions_->Push({request.token, core_, status});
+      outstanding_.fetch_sub(1, std::memory_order_acq_rel);
+      if (request.done) request.done(status);
+    }
+    finished.clear();
+  }
 }
 
 void CoreWriter::Poison(const Error& error) {

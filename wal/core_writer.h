@@ -1,4 +1,5 @@
-// CoreWriter: one core's append path and its group-commit sync thread.
+// CoreWriter: one core's append path, its group-commit sync thread and the
+// thread that runs sync callbacks.
 // Appends are encoded into an in-memory buffer; a background thread writes
 // everything buffered with one write and makes it durable with one
 // fdatasync, so appends made while an fsync is in flight ride the next one.
@@ -31,7 +32,8 @@ namespace corelog::wal {
 // Created by Manager, one per core. Append*, Sync, SubmitSync, SyncNow and
 // SetEpoch belong to the core's own thread (they are not safe against each
 // other); position getters, stats() and health() may be read from any thread.
-// `done` callbacks run on the writer's sync thread, never under a lock: they
+// `done` callbacks run in order on the writer's completion thread, never
+// under a lock, so a slow callback cannot delay the next fdatasync; they
 // should post back to the core rather than append from there.
 class CoreWriter {
  public:
@@ -64,7 +66,7 @@ class CoreWriter {
   Result<uint64_t> AppendRecord(uint16_t record_type, std::span<const std::byte> payload);
 
   // Requests durability of everything appended so far; `done` runs on the
-  // sync thread once an fdatasync covering it returned, or with the error.
+  // completion thread once an fdatasync covering it returned, or with the error.
   void Sync(std::function<void(Status)> done);
   // As Sync; the result arrives as a SyncCompletion with this token in
   // Manager::CheckCompletions().
@@ -124,6 +126,7 @@ class CoreWriter {
   Status SwitchFile(uint64_t number);
   Status SyncFile(uint64_t end_position);
   void Complete(Batch* batch, const Status& status);
+  void CompletionLoop();
   void Poison(const Error& error);
   Error PoisonedError() const;
   std::string PathOf(uint64_t number) const;
@@ -168,7 +171,16 @@ class CoreWriter {
   mutable std::mutex segments_mu_;
   std::vector<SegmentInfo> segments_;
 
-  std::thread thread_;  // last: starts after everything above is initialised
+  // Finished requests with their outcome, handed from the sync thread to
+  // the completion thread.
+  std::mutex done_mu_;
+  std::condition_variable done_wake_;
+  std::vector<std::pair<SyncRequest, Status>> finished_;
+  bool done_stop_ = false;
+
+  // Last: they start after everything above is initialised.
+  std::thread completion_thread_;
+  std::thread thread_;
 };
 
 // Creates segment `header.segment_number` holding only its header, durable

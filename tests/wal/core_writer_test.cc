@@ -62,7 +62,7 @@ std::unique_ptr<Manager> MustCreate(const Options& options) {
   return std::move(*manager);
 }
 
-TEST(WalWriter, SyncCallbackRunsOnTheSyncThreadAfterTheFsyncCoversTheEntry) {
+TEST(WalWriter, SyncCallbackRunsOffTheCallerThreadAfterTheFsyncCoversTheEntry) {
   FaultFileSystem fs;
   auto m = MustCreate(MemOptions(&fs, 1));
   CoreWriter& w = m->writer(0);
