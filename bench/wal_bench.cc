@@ -199,9 +199,13 @@ void MeasureConfig(const Flags& flags, size_t entry_bytes, uint32_t cores) {
                 cores, round, r.wal_mbps, r.payload_mbps, r.entries_per_s, r.bytes_per_sync,
                 r.raw_before, r.raw_after, r.ratio, r.stable ? "" : "  (raw unstable)");
   }
-  std::printf("RESULT entry=%zuB cores=%u ratio=%.3f (median of %zu stable rounds; all rounds %.3f)\n",
-              entry_bytes, cores, Median(stable.empty() ? all : stable),
-              stable.empty() ? all.size() : stable.size(), Median(all));
+  if (stable.empty()) {
+    std::printf("RESULT entry=%zuB cores=%u ratio=%.3f (no stable round: median of all %zu)\n",
+                entry_bytes, cores, Median(all), all.size());
+  } else {
+    std::printf("RESULT entry=%zuB cores=%u ratio=%.3f (median of %zu stable rounds; all %.3f)\n",
+                entry_bytes, cores, Median(stable), stable.size(), Median(all));
+  }
   std::fflush(stdout);
 }
 
