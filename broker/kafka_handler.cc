@@ -9,13 +9,21 @@ namespace {
 
 using kafka::ErrorCode;
 
-// APIs advertised and handled until consumer groups and idempotence land.
-bool Advertised(const kafka::ApiInfo& api) { return api.family == kafka::ApiFamily::kCore; }
+// The APIs this broker handles: ApiVersions advertises exactly these.
+bool Advertised(const kafka::ApiInfo& api) {
+  switch (api.family) {
+    case kafka::ApiFamily::kCore:
+    case kafka::ApiFamily::kConsumerGroup:
+      return true;
+    default:
+      return false;
+  }
+}
 
 }  // namespace
 
-KafkaHandler::KafkaHandler(Storage* storage, Cores* cores)
-    : storage_(storage), cores_(cores), config_(storage->config()) {}
+KafkaHandler::KafkaHandler(Storage* storage, Cores* cores, GroupCoordinator* groups)
+    : storage_(storage), cores_(cores), groups_(groups), config_(storage->config()) {}
 
 void KafkaHandler::Handle(uint32_t core, std::shared_ptr<const std::string> frame,
                           Responder respond) {
@@ -47,6 +55,17 @@ void KafkaHandler::Dispatch(RequestContext ctx) {
     case kafka::ApiKey::kCreateTopics: return CreateTopics(ctx);
     case kafka::ApiKey::kDeleteTopics: return DeleteTopics(ctx);
     case kafka::ApiKey::kDescribeConfigs: return DescribeConfigs(ctx);
+    case kafka::ApiKey::kFindCoordinator: return FindCoordinator(ctx);
+    case kafka::ApiKey::kJoinGroup: return JoinGroup(ctx);
+    case kafka::ApiKey::kSyncGroup: return SyncGroup(ctx);
+    case kafka::ApiKey::kHeartbeat: return Heartbeat(ctx);
+    case kafka::ApiKey::kLeaveGroup: return LeaveGroup(ctx);
+    case kafka::ApiKey::kOffsetCommit: return OffsetCommit(ctx);
+    case kafka::ApiKey::kOffsetFetch: return OffsetFetch(ctx);
+    case kafka::ApiKey::kDescribeGroups: return DescribeGroups(ctx);
+    case kafka::ApiKey::kListGroups: return ListGroups(ctx);
+    case kafka::ApiKey::kDeleteGroups: return DeleteGroups(ctx);
+    case kafka::ApiKey::kOffsetDelete: return OffsetDelete(ctx);
     default:
       LOG_WARN("closing connection: no handler for " << kafka::ApiName(ctx.header.api_key));
       return ctx.respond(Reply::Close());

@@ -18,6 +18,8 @@
 
 namespace corelog::broker {
 
+class GroupCoordinator;
+
 // One request being handled. `frame` keeps the bytes `body` points into alive.
 struct RequestContext {
   uint32_t core = 0;
@@ -50,7 +52,7 @@ std::optional<Request> DecodeOrClose(const RequestContext& ctx) {
 
 class KafkaHandler final : public RequestHandler {
  public:
-  KafkaHandler(Storage* storage, Cores* cores);
+  KafkaHandler(Storage* storage, Cores* cores, GroupCoordinator* groups);
   void SetAdvertised(HostPort advertised) { advertised_ = std::move(advertised); }
 
   void Handle(uint32_t core, std::shared_ptr<const std::string> frame,
@@ -66,9 +68,21 @@ class KafkaHandler final : public RequestHandler {
   void CreateTopics(const RequestContext& ctx);
   void DeleteTopics(const RequestContext& ctx);
   void DescribeConfigs(const RequestContext& ctx);
+  void FindCoordinator(const RequestContext& ctx);
+  void JoinGroup(const RequestContext& ctx);
+  void SyncGroup(const RequestContext& ctx);
+  void Heartbeat(const RequestContext& ctx);
+  void LeaveGroup(const RequestContext& ctx);
+  void OffsetCommit(const RequestContext& ctx);
+  void OffsetFetch(const RequestContext& ctx);
+  void DescribeGroups(const RequestContext& ctx);
+  void ListGroups(const RequestContext& ctx);
+  void DeleteGroups(const RequestContext& ctx);
+  void OffsetDelete(const RequestContext& ctx);
 
   Storage* storage_;
   Cores* cores_;
+  GroupCoordinator* groups_;
   const Config& config_;
   HostPort advertised_;
 };

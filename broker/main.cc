@@ -6,6 +6,7 @@
 #include <exception>
 
 #include "broker/config.h"
+#include "broker/group_coordinator.h"
 #include "broker/kafka_handler.h"
 #include "broker/server.h"
 #include "broker/storage.h"
@@ -32,12 +33,19 @@ int Run(Config config) {
     server.StopCores();
     return 1;
   }
-  KafkaHandler handler(&storage, &server.cores());
+  GroupCoordinator groups(&storage, &server.cores());
+  if (auto st = groups.Load(); !st) {
+    LOG_ERROR("loading consumer groups failed: " << st.error().message());
+    server.StopCores();
+    return 1;
+  }
+  KafkaHandler handler(&storage, &server.cores(), &groups);
   if (auto st = server.Listen(&handler); !st) {
     LOG_ERROR(st.error().message());
     server.StopCores();
     return 1;
   }
+  storage.StartBackground();
   HostPort bound = server.kafka_address();
   handler.SetAdvertised(config.advertised_listener.host.empty() ? bound
                                                                 : config.advertised_listener);
@@ -49,6 +57,7 @@ int Run(Config config) {
   std::fflush(stdout);
 
   server.WaitForShutdownSignal();
+  storage.StopBackground();
   int code = 0;
   if (auto st = storage.SyncAll(); !st) {
     LOG_ERROR("final WAL sync failed: " << st.error().message());

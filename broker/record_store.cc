@@ -7,6 +7,8 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <optional>
+
 #include "common/coding.h"
 
 namespace corelog::broker {
@@ -40,6 +42,16 @@ bool InPartition(const rocksdb::Slice& key, const std::string& prefix) {
 }
 
 std::string TopicKey(const std::string& name) { return "t" + name; }
+
+constexpr char kStatePrefix = 'l';
+constexpr uint8_t kStateVersion = 1;
+constexpr size_t kStateSize = 1 + 3 * 8;
+
+std::optional<PartitionState> DecodePartitionState(std::string_view v) {
+  if (v.size() != kStateSize || static_cast<uint8_t>(v[0]) != kStateVersion) return std::nullopt;
+  return PartitionState{DecodeLE<int64_t>(v.data() + 1), DecodeLE<int64_t>(v.data() + 9),
+                        DecodeLE<int64_t>(v.data() + 17)};
+}
 
 std::string EncodeTopic(const TopicMeta& t) {
   boost::json::object o;
@@ -94,6 +106,20 @@ rocksdb::Options StoreOptions() {
 
 }  // namespace
 
+std::string PartitionStateKey(uint32_t partition_id) {
+  std::string key(1, kStatePrefix);
+  AppendBE<uint32_t>(&key, partition_id);
+  return key;
+}
+
+std::string EncodePartitionState(const PartitionState& s) {
+  std::string v(1, static_cast<char>(kStateVersion));
+  AppendLE<int64_t>(&v, s.log_start);
+  AppendLE<int64_t>(&v, s.log_end);
+  AppendLE<int64_t>(&v, s.stored_bytes);
+  return v;
+}
+
 int64_t BatchBaseOffset(std::string_view batch) { return DecodeBE<int64_t>(batch.data() + kBaseOffsetPos); }
 
 int64_t BatchLastOffset(std::string_view batch) {
@@ -119,6 +145,28 @@ Status RecordStore::PutBatch(uint32_t partition_id, int64_t base_offset, std::st
   wo.disableWAL = true;
   auto s = db_->Put(wo, RecordKey(partition_id, base_offset), rocksdb::Slice(batch.data(), batch.size()));
   if (!s.ok()) return StoreError(s, "storing a batch");
+  return Ok();
+}
+
+Status RecordStore::Apply(const StateMutation& mutation) {
+  rocksdb::WriteBatch batch;
+  for (const auto& [k, v] : mutation.puts) batch.Put(k, v);
+  for (const auto& k : mutation.deletes) batch.Delete(k);
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  auto s = db_->Write(wo, &batch);
+  if (!s.ok()) return StoreError(s, "applying broker state");
+  return Ok();
+}
+
+Status RecordStore::Scan(std::string_view prefix,
+                         const std::function<Status(std::string_view, std::string_view)>& fn) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  rocksdb::Slice p(prefix.data(), prefix.size());
+  for (it->Seek(p); it->Valid() && it->key().starts_with(p); it->Next()) {
+    CORELOG_TRY(fn({it->key().data(), it->key().size()}, {it->value().data(), it->value().size()}));
+  }
+  if (!it->status().ok()) return StoreError(it->status(), "scanning state");
   return Ok();
 }
 
@@ -171,12 +219,57 @@ Result<StoredRange> RecordStore::Range(uint32_t partition_id) const {
 }
 
 Status RecordStore::DeletePartition(uint32_t partition_id) {
+  rocksdb::WriteBatch batch;
+  batch.DeleteRange(RecordKey(partition_id, 0), RecordKey(partition_id, INT64_MAX));
+  batch.Delete(PartitionStateKey(partition_id));
   rocksdb::WriteOptions wo;
   wo.sync = true;
-  auto s = db_->DeleteRange(wo, db_->DefaultColumnFamily(), RecordKey(partition_id, 0),
-                            RecordKey(partition_id, INT64_MAX));
+  auto s = db_->Write(wo, &batch);
   if (!s.ok()) return StoreError(s, "deleting a partition's records");
   return Ok();
+}
+
+Status RecordStore::ScanBatches(uint32_t partition_id, int64_t offset,
+                                const std::function<bool(const BatchInfo&)>& fn) const {
+  std::string prefix = PartitionPrefix(partition_id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  it->SeekForPrev(RecordKey(partition_id, offset));
+  if (!it->Valid() || !InPartition(it->key(), prefix)) it->Seek(RecordKey(partition_id, offset));
+  for (; it->Valid() && InPartition(it->key(), prefix); it->Next()) {
+    std::string_view batch(it->value().data(), it->value().size());
+    BatchInfo info{BatchBaseOffset(batch), BatchLastOffset(batch), BatchMaxTimestamp(batch),
+                   static_cast<int64_t>(batch.size())};
+    if (info.last_offset < offset) continue;
+    if (!fn(info)) break;
+  }
+  if (!it->status().ok()) return StoreError(it->status(), "scanning batches");
+  return Ok();
+}
+
+Status RecordStore::DeleteBatchesBefore(uint32_t partition_id, int64_t end_offset) {
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  auto s = db_->DeleteRange(wo, db_->DefaultColumnFamily(), RecordKey(partition_id, 0),
+                            RecordKey(partition_id, end_offset));
+  if (!s.ok()) return StoreError(s, "deleting old batches");
+  return Ok();
+}
+
+Result<std::map<uint32_t, PartitionState>> RecordStore::LoadPartitionStates() const {
+  std::map<uint32_t, PartitionState> out;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  const std::string prefix(1, kStatePrefix);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    if (it->key().size() != 5) continue;
+    auto state = DecodePartitionState({it->value().data(), it->value().size()});
+    if (!state) {
+      return Error(std::make_error_code(std::errc::illegal_byte_sequence),
+                   "bad partition state record " + it->key().ToString(true));
+    }
+    out[DecodeBE<uint32_t>(it->key().data() + 1)] = *state;
+  }
+  if (!it->status().ok()) return StoreError(it->status(), "loading partition states");
+  return out;
 }
 
 Status RecordStore::PutTopic(const TopicMeta& topic, uint32_t next_partition_id) {

@@ -1,20 +1,27 @@
 // RecordStore: corelogd's RocksDB database (<data-dir>/state). It holds
 //  - record batches, key 'r' | partition id (u32 BE) | base offset (i64 BE),
 //    value = the RecordBatch v2 bytes as stored (broker-owned fields set);
-//  - topic metadata, key 't' | topic name, value = JSON (TopicMeta).
-// Record batches are written with RocksDB's own WAL disabled: the corelog WAL
-// is their durability and recovery re-applies them. Topic metadata changes
+//  - topic metadata, key 't' | topic name, value = JSON (TopicMeta);
+//  - partition log state at the last checkpoint, key 'l' | partition id (u32
+//    BE), value = PartitionState (written by the checkpoint, see
+//    docs/architecture.md);
+//  - the checkpoint manifest, key "mcheckpoint" (checkpoint/manifest.h).
+// Record batches and partition state are written with RocksDB's own WAL
+// disabled: the corelog WAL is their durability, recovery re-applies it, and
+// each checkpoint flushes RocksDB. Topic metadata changes
 // are rare and written with RocksDB's WAL and a sync, so they are durable on
 // return. Thread-safe: RocksDB serialises writers internally.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "broker/state_mutation.h"
 #include "common/result.h"
 
 namespace rocksdb {
@@ -27,6 +34,23 @@ struct TopicMeta {
   std::string name;
   std::vector<uint32_t> partition_ids;  // index = Kafka partition number
   std::map<std::string, std::string> configs;
+};
+
+// A partition's offsets and stored bytes at a checkpoint's cut.
+struct PartitionState {
+  int64_t log_start = 0;
+  int64_t log_end = 0;  // = the high watermark at the cut
+  int64_t stored_bytes = 0;
+};
+std::string PartitionStateKey(uint32_t partition_id);
+std::string EncodePartitionState(const PartitionState& s);
+
+// One stored batch as the retention and deletion scans see it.
+struct BatchInfo {
+  int64_t base_offset = 0;
+  int64_t last_offset = 0;
+  int64_t max_timestamp = 0;
+  int64_t size = 0;
 };
 
 // The offsets a partition's stored batches span.
@@ -42,6 +66,13 @@ class RecordStore {
   ~RecordStore();
 
   Status PutBatch(uint32_t partition_id, int64_t base_offset, std::string_view batch);
+
+  // Applies logged broker state (StateMutation) without RocksDB's WAL, like
+  // batches: the corelog WAL holds it until a checkpoint flushes RocksDB.
+  Status Apply(const StateMutation& mutation);
+  // Calls fn(key, value) for every key starting with `prefix`.
+  Status Scan(std::string_view prefix,
+              const std::function<Status(std::string_view, std::string_view)>& fn) const;
 
   // Appends to *out whole batches of the partition starting with the one that
   // contains `offset`, stopping before `end_offset` (the high watermark) and
@@ -60,7 +91,21 @@ class RecordStore {
   Result<BatchTime> OffsetForTimestamp(uint32_t partition_id, int64_t ts, int64_t end_offset) const;
 
   Result<StoredRange> Range(uint32_t partition_id) const;
+  // Removes the partition's records and state, durably (RocksDB's WAL).
   Status DeletePartition(uint32_t partition_id);
+
+  // Calls fn for each stored batch of the partition from the one holding
+  // `offset` on, in offset order, while fn returns true.
+  Status ScanBatches(uint32_t partition_id, int64_t offset,
+                     const std::function<bool(const BatchInfo&)>& fn) const;
+  // Range-deletes the batches whose base offset is below `end_offset`
+  // (without RocksDB's WAL: a WAL record of the new log start replays it).
+  Status DeleteBatchesBefore(uint32_t partition_id, int64_t end_offset);
+  // Every stored partition state, by partition id.
+  Result<std::map<uint32_t, PartitionState>> LoadPartitionStates() const;
+
+  // The database, for the checkpoint (manifest and state writes, flush).
+  rocksdb::DB* db() const { return db_.get(); }
 
   // Stores a topic together with the next unused partition id, atomically.
   Status PutTopic(const TopicMeta& topic, uint32_t next_partition_id);

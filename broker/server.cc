@@ -30,12 +30,15 @@ constexpr size_t kMaxInFlight = 128;
 class AsioTimer final : public Timer {
  public:
   explicit AsioTimer(asio::io_context& io) : timer_(io) {}
+  ~AsioTimer() override { Cancel(); }
   void Cancel() override {
-    cancelled_ = true;
+    *cancelled_ = true;
     timer_.cancel();
   }
   asio::steady_timer timer_;
-  bool cancelled_ = false;
+  // Shared with the pending handler: a timer that already expired may have
+  // its handler queued when it is cancelled or destroyed.
+  std::shared_ptr<bool> cancelled_ = std::make_shared<bool>(false);
 };
 
 class CoreSet final : public Cores {
@@ -52,10 +55,8 @@ class CoreSet final : public Cores {
                                     std::function<void()> fn) override {
     auto t = std::make_unique<AsioTimer>(*ios_[core]);
     t->timer_.expires_after(delay);
-    AsioTimer* raw = t.get();
-    // The callback checks the flag too: a cancel racing with expiry must win.
-    t->timer_.async_wait([raw, fn = std::move(fn)](boost::system::error_code ec) {
-      if (!ec && !raw->cancelled_) fn();
+    t->timer_.async_wait([cancelled = t->cancelled_, fn = std::move(fn)](boost::system::error_code ec) {
+      if (!ec && !*cancelled) fn();
     });
     return t;
   }

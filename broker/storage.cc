@@ -4,12 +4,16 @@
 #include <unistd.h>
 
 #include <boost/json.hpp>
+#include <charconv>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>
 
 #include "broker/kafka/record_batch.h"
+#include "broker/topic_config.h"
+#include "checkpoint/recovery.h"
 #include "common/coding.h"
 #include "common/log.h"
 #include "wal/manager.h"
@@ -79,13 +83,50 @@ Status Storage::Recover() {
   options.num_cores = cores_->size();
   options.segment_bytes = config_.wal_segment_bytes;
   options.recovery = PolicyFromName(config_.wal_recovery_policy);
-  bool exists = std::filesystem::exists(options.dir, ec);
-  auto opened = exists ? wal::Manager::Open(options) : wal::Manager::Create(options);
-  if (!opened) return opened.error().Wrap("opening the WAL in " + options.dir);
-  wal_ = std::move(*opened);
-  CORELOG_TRY(ReplayWal());
-  SetOffsetsFromStore();
+  stored_bytes_.resize(cores_->size());
+  retention_timers_.resize(cores_->size());
+  CORELOG_TRY(LoadPartitionStates());
+
+  checkpoint::RecoveryHooks hooks;
+  hooks.apply = [this](const wal::Entry& e) { return ReplayEntry(e); };
+  hooks.state = [this]() -> Result<checkpoint::State> {
+    FinishReplay();
+    return CaptureAll();
+  };
+  const auto started = std::chrono::steady_clock::now();
+  auto recovered = checkpoint::Recover(options, store_->db(), hooks);
+  if (!recovered) return recovered.error().Wrap("recovering " + options.dir);
+  wal_ = std::move(recovered->wal);
+  last_manifest_ = recovered->manifest;
+  FinishReplay();
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  LOG_INFO("recovery replayed " << recovered->replayed_entries << " WAL entries ("
+                                << recovered->replayed_bytes << " bytes) after checkpoint epoch "
+                                << (last_manifest_ ? last_manifest_->epoch : 0) << " in "
+                                << took.count() << " ms; epoch now " << recovered->epoch);
+  checkpoint::Options copts;
+  copts.interval = std::chrono::milliseconds(config_.checkpoint_interval_ms);
+  copts.bytes_threshold = config_.checkpoint_bytes_threshold;
+  checkpointer_ = std::make_unique<checkpoint::Checkpointer>(copts, wal_.get(), store_->db(), this,
+                                                             last_manifest_);
   return Ok();
+}
+
+void Storage::StartBackground() {
+  checkpointer_->Start();
+  for (uint32_t core = 0; core < cores_->size(); ++core) {
+    cores_->Post(core, [this, core] { ScheduleRetention(core); });
+  }
+}
+
+void Storage::StopBackground() {
+  stopping_.store(true);
+  if (!checkpointer_) return;
+  checkpointer_->Stop();
+  if (auto last = checkpointer_->RunOnce(); !last) {
+    LOG_WARN("final checkpoint failed; the next start replays the WAL: " << last.error().message());
+  }
 }
 
 // <data-dir>/meta names the cluster and the on-disk format. Written once,
@@ -110,38 +151,89 @@ Status Storage::LoadOrCreateMeta() {
   return WriteFileDurably(path, boost::json::serialize(o) + "\n");
 }
 
-// Re-applies every data entry of every core. Idempotent: an entry already in
-// RocksDB is written again with the same key and bytes.
-Status Storage::ReplayWal() {
-  uint64_t entries = 0;
-  for (uint32_t core = 0; core < wal_->num_cores(); ++core) {
-    auto reader = wal_->NewReader(core, 0);
-    if (!reader) return reader.error().Wrap("replaying the WAL of core " + std::to_string(core));
-    while (true) {
-      auto next = (*reader)->Next();
-      if (!next) return next.error().Wrap("replaying the WAL of core " + std::to_string(core));
-      if (!*next) break;
-      const wal::Entry& e = **next;
-      if (e.kind != wal::EntryKind::kData) continue;
-      if (!topics_->ById(e.partition_id)) continue;  // its topic was deleted
-      CORELOG_TRY(store_->PutBatch(e.partition_id, e.base_offset, e.payload));
-      ++entries;
-    }
+// Partition offsets as of the last checkpoint; the WAL replay extends them.
+Status Storage::LoadPartitionStates() {
+  CORELOG_ASSIGN_OR_RETURN(auto states, store_->LoadPartitionStates());
+  for (const auto& [id, state] : states) {
+    auto p = topics_->ById(id);
+    if (!p) continue;  // its topic was deleted
+    p->log_start.store(state.log_start);
+    p->log_end = state.log_end;
+    StoredBytes(*p) = state.stored_bytes;
   }
-  LOG_INFO("recovery replayed " << entries << " WAL data entries");
   return Ok();
 }
 
-void Storage::SetOffsetsFromStore() {
+// Re-applies one WAL entry after the checkpoint. Idempotent: a batch already
+// in RocksDB is written again with the same key and bytes, a log start only
+// ever moves forward.
+Status Storage::ReplayEntry(const wal::Entry& e) {
+  if (e.kind == wal::EntryKind::kData) return ReplayBatch(e);
+  if (e.kind != wal::EntryKind::kRecord) return Ok();
+  if (e.record_type != kLogStartRecord) return ApplyRecord(e);
+  if (e.payload.size() != 12) {
+    return StorageError("WAL core " + std::to_string(e.core) + " position " +
+                        std::to_string(e.position) + ": malformed log start record");
+  }
+  auto p = topics_->ById(DecodeLE<uint32_t>(e.payload.data()));
+  if (!p) return Ok();
+  return ApplyLogStart(*p, DecodeLE<int64_t>(e.payload.data() + 4));
+}
+
+Status Storage::ReplayBatch(const wal::Entry& e) {
+  auto p = topics_->ById(e.partition_id);
+  if (!p) return Ok();  // its topic was deleted
+  if (e.payload.size() < kLastOffsetDeltaPos + 4) {
+    return StorageError("WAL core " + std::to_string(e.core) + " position " +
+                        std::to_string(e.position) + ": data entry too short for a batch");
+  }
+  const int64_t next = e.base_offset + DecodeBE<int32_t>(e.payload.data() + kLastOffsetDeltaPos) + 1;
+  if (next <= p->log_start.load()) return Ok();  // deleted by retention or DeleteRecords
+  CORELOG_TRY(store_->PutBatch(e.partition_id, e.base_offset, e.payload));
+  // Batches below the checkpointed log end are counted in its stored bytes.
+  if (e.base_offset >= p->log_end) StoredBytes(*p) += static_cast<int64_t>(e.payload.size());
+  p->log_end = std::max(p->log_end, next);
+  return Ok();
+}
+
+// Replay is over: everything up to the log end is durable, so visible.
+void Storage::FinishReplay() {
   for (const auto& topic : topics_->All()) {
     for (const auto& p : topic->partitions) {
-      auto range = store_->Range(p->id);
-      if (!range || range->empty) continue;
-      p->log_start.store(range->first_offset);
-      p->log_end = range->next_offset;
-      p->high_watermark.store(range->next_offset);
+      p->log_end = std::max(p->log_end, p->log_start.load());
+      p->high_watermark.store(p->log_end);
     }
   }
+}
+
+void Storage::CapturePartition(const Partition& p, checkpoint::State* out) {
+  // At the cut the high watermark is the log end of everything before the
+  // barrier: later appends become visible only in later tasks.
+  PartitionState state{p.log_start.load(), p.high_watermark.load(), 0};
+  auto& bytes = stored_bytes_[p.owner];
+  if (auto it = bytes.find(p.id); it != bytes.end()) state.stored_bytes = it->second;
+  out->push_back({PartitionStateKey(p.id), EncodePartitionState(state)});
+}
+
+void Storage::RunOnCore(uint32_t core, std::function<void()> fn) { cores_->Post(core, std::move(fn)); }
+
+Result<checkpoint::State> Storage::CaptureCore(uint32_t core, uint64_t /*epoch*/) {
+  checkpoint::State out;
+  for (const auto& topic : topics_->All()) {
+    for (const auto& p : topic->partitions) {
+      if (p->owner == core && !p->deleted.load()) CapturePartition(*p, &out);
+    }
+  }
+  return out;
+}
+
+// Recovery only (no core runs): every partition's state.
+checkpoint::State Storage::CaptureAll() {
+  checkpoint::State out;
+  for (const auto& topic : topics_->All()) {
+    for (const auto& p : topic->partitions) CapturePartition(*p, &out);
+  }
+  return out;
 }
 
 void Storage::Append(Partition& p, std::string batch,
@@ -166,6 +258,7 @@ void Storage::Append(Partition& p, std::string batch,
     cores_->Post(part->owner, [this, part, base, next, shared, synced, done = std::move(done)] {
       if (!synced) return done(synced.error());
       if (auto st = store_->PutBatch(part->id, base, *shared); !st) return done(st.error());
+      StoredBytes(*part) += static_cast<int64_t>(shared->size());
       if (next > part->high_watermark.load()) part->high_watermark.store(next);
       auto waiters = std::move(part->waiters);
       part->waiters.clear();
@@ -173,6 +266,30 @@ void Storage::Append(Partition& p, std::string batch,
         if (auto wake = w.lock()) (*wake)();
       }
       done(AppendResult{base, part->log_start.load()});
+    });
+  });
+}
+
+Status Storage::ApplyRecord(const wal::Entry& e) {
+  if (e.record_type != kStateMutationRecord) return Ok();  // a later version's record
+  auto mutation = StateMutation::Decode(e.payload);
+  if (!mutation) {
+    return StorageError("WAL core " + std::to_string(e.core) + " position " +
+                        std::to_string(e.position) + ": malformed state record");
+  }
+  return store_->Apply(*mutation);
+}
+
+void Storage::AppendStateMutation(uint32_t core, StateMutation mutation,
+                                  std::function<void(Status)> done) {
+  auto& writer = wal_->writer(core);
+  auto appended = writer.AppendRecord(kStateMutationRecord, mutation.Encode());
+  if (!appended) return done(appended.error());
+  auto shared = std::make_shared<StateMutation>(std::move(mutation));
+  writer.Sync([this, core, shared, done = std::move(done)](Status synced) mutable {
+    cores_->Post(core, [this, shared, synced, done = std::move(done)] {
+      if (!synced) return done(synced.error());
+      done(store_->Apply(*shared));
     });
   });
 }
@@ -192,7 +309,119 @@ Result<ReadResult> Storage::Read(const Partition& p, int64_t offset, size_t max_
 
 Result<TimestampOffset> Storage::OffsetForTimestamp(const Partition& p, int64_t ts) const {
   CORELOG_ASSIGN_OR_RETURN(auto found, store_->OffsetForTimestamp(p.id, ts, p.high_watermark.load()));
+  // The batch holding the log start may begin below it.
+  if (found.offset >= 0) found.offset = std::max(found.offset, p.log_start.load());
   return TimestampOffset{found.offset, found.timestamp};
+}
+
+void Storage::AdvanceLogStart(std::shared_ptr<Partition> p, int64_t offset,
+                              std::function<void(Result<int64_t>)> done) {
+  offset = std::min(offset, p->high_watermark.load());
+  if (offset <= p->log_start.load()) return done(p->log_start.load());
+  std::string payload;
+  AppendLE<uint32_t>(&payload, p->id);
+  AppendLE<int64_t>(&payload, offset);
+  auto& writer = wal_->writer(p->owner);
+  auto appended = writer.AppendRecord(kLogStartRecord, payload);
+  if (!appended) return done(appended.error());
+  writer.Sync([this, p, offset, done = std::move(done)](Status synced) mutable {
+    cores_->Post(p->owner, [this, p, offset, synced, done = std::move(done)] {
+      if (!synced) return done(synced.error());
+      if (auto st = ApplyLogStart(*p, offset); !st) return done(st.error());
+      done(p->log_start.load());
+    });
+  });
+}
+
+// Owner core (or recovery). Deletes the batches wholly below `offset`; the
+// batch holding it stays, and fetches return it whole as Kafka does.
+Status Storage::ApplyLogStart(Partition& p, int64_t offset) {
+  const int64_t start = p.log_start.load();
+  if (offset <= start) return Ok();
+  int64_t removed = 0;
+  int64_t cut = offset;
+  CORELOG_TRY(store_->ScanBatches(p.id, start, [&](const BatchInfo& b) {
+    if (b.last_offset >= offset) {
+      cut = b.base_offset;
+      return false;
+    }
+    removed += b.size;
+    return true;
+  }));
+  CORELOG_TRY(store_->DeleteBatchesBefore(p.id, cut));
+  p.log_start.store(offset);
+  int64_t& bytes = StoredBytes(p);
+  bytes = std::max<int64_t>(0, bytes - removed);
+  return Ok();
+}
+
+void Storage::ScheduleRetention(uint32_t core) {
+  if (stopping_.load()) return;
+  retention_timers_[core] = cores_->StartTimer(
+      core, std::chrono::milliseconds(config_.log_retention_check_interval_ms), [this, core] {
+        if (stopping_.load()) return;
+        EnforceRetention(core);
+        ScheduleRetention(core);
+      });
+}
+
+namespace {
+
+int64_t TopicLimit(const Topic& topic, const char* key, int64_t fallback) {
+  auto it = topic.meta.configs.find(key);
+  if (it == topic.meta.configs.end()) return fallback;
+  int64_t v = fallback;
+  std::from_chars(it->second.data(), it->second.data() + it->second.size(), v);
+  return v;
+}
+
+// The log start retention allows: past every batch older than the time
+// limit, and past the oldest batches while the rest still exceed the byte
+// limit (Kafka's rule for segments). Never past the high watermark.
+Result<int64_t> RetentionTarget(const RecordStore& store, const Partition& p, int64_t stored_bytes,
+                                int64_t retention_ms, int64_t retention_bytes, int64_t now_ms) {
+  const int64_t hwm = p.high_watermark.load();
+  int64_t target = p.log_start.load();
+  int64_t left = stored_bytes;
+  CORELOG_TRY(store.ScanBatches(p.id, target, [&](const BatchInfo& b) {
+    if (b.last_offset >= hwm) return false;
+    bool too_old = retention_ms >= 0 && b.max_timestamp < now_ms - retention_ms;
+    bool too_big = retention_bytes >= 0 && left - b.size >= retention_bytes;
+    if (!too_old && !too_big) return false;
+    target = b.last_offset + 1;
+    left -= b.size;
+    return true;
+  }));
+  return std::min(target, hwm);
+}
+
+}  // namespace
+
+void Storage::EnforceRetention(uint32_t core) {
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  for (const auto& topic : topics_->All()) {
+    const int64_t ms = TopicLimit(*topic, "retention.ms", config_.log_retention_ms);
+    const int64_t bytes = TopicLimit(*topic, "retention.bytes", config_.log_retention_bytes);
+    if (ms < 0 && bytes < 0) continue;
+    for (const auto& p : topic->partitions) {
+      if (p->owner != core || p->deleted.load()) continue;
+      auto target = RetentionTarget(*store_, *p, StoredBytes(*p), ms, bytes, now_ms);
+      if (!target) {
+        LOG_ERROR("retention of " << p->topic << "-" << p->index << ": " << target.error().message());
+        continue;
+      }
+      if (*target <= p->log_start.load()) continue;
+      AdvanceLogStart(p, *target, [p](Result<int64_t> r) {
+        if (!r) {
+          LOG_ERROR("retention of " << p->topic << "-" << p->index << ": " << r.error().message());
+        } else {
+          LOG_DEBUG("retention moved " << p->topic << "-" << p->index << " log start to " << *r);
+        }
+      });
+    }
+  }
 }
 
 void Storage::AddWaiter(Partition& p, std::weak_ptr<const std::function<void()>> wake) {

@@ -2,24 +2,37 @@
 // It owns the per-core WAL (durability), the RocksDB RecordStore (what
 // fetches read) and the TopicRegistry. A batch is appended to its owner
 // core's WAL, becomes visible (high watermark) only after the group-commit
-// fdatasync covering it, and is then inserted into RocksDB. Recovery replays
-// the WAL into RocksDB before the broker accepts clients.
+// fdatasync covering it, and is then inserted into RocksDB. Storage is the
+// checkpoint host (checkpoint/host.h): each checkpoint captures every
+// partition's log start, log end and stored bytes on its owner core at the
+// barrier, and recovery restores them and replays only the WAL after the
+// last checkpoint, before the broker accepts clients. Retention and
+// DeleteRecords advance a partition's log start through a WAL record, so a
+// deletion is durable before it is answered. docs/architecture.md.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "broker/config.h"
 #include "broker/cores.h"
 #include "broker/record_store.h"
+#include "broker/state_mutation.h"
 #include "broker/topic_registry.h"
+#include "checkpoint/checkpointer.h"
+#include "checkpoint/host.h"
 #include "common/result.h"
 
 namespace corelog::wal {
 class Manager;
+struct Entry;
 }
 
 namespace corelog::broker {
@@ -42,14 +55,26 @@ struct TimestampOffset {
   int64_t timestamp = -1;
 };
 
-class Storage {
+// WAL record type of a log start advance: partition id u32, offset i64
+// (little-endian). kStateMutationRecord (state_mutation.h) is type 1.
+inline constexpr uint16_t kLogStartRecord = 2;
+
+class Storage final : public checkpoint::Host {
  public:
   Storage(const Config& config, Cores* cores);
   ~Storage();
 
-  // Opens RocksDB and the WAL, replays the WAL into RocksDB and sets every
-  // partition's offsets. Runs before the cores accept work.
+  // Opens RocksDB and the WAL, restores every partition's offsets from the
+  // last checkpoint and replays the WAL after it (a changed core count is
+  // checkpointed into a new WAL layout). Runs before the cores accept work.
   Status Recover();
+  // After Recover: starts the checkpoint thread and the retention timers.
+  void StartBackground();
+  // Stops them and takes a last checkpoint so a restart replays nothing;
+  // the cores must still be running.
+  void StopBackground();
+  // Valid after Recover (metrics read its stats).
+  checkpoint::Checkpointer* checkpointer() { return checkpointer_.get(); }
 
   TopicRegistry& topics() { return *topics_; }
   const Config& config() const { return config_; }
@@ -72,13 +97,38 @@ class Storage {
   // the partition's high watermark, unless it has expired by then.
   void AddWaiter(Partition& p, std::weak_ptr<const std::function<void()>> wake);
 
+  // Core `core` only. Logs `mutation` in the core's WAL and, once synced,
+  // applies it to RocksDB; `done` then runs on that core.
+  void AppendStateMutation(uint32_t core, StateMutation mutation,
+                           std::function<void(Status)> done);
+  const RecordStore& store() const { return *store_; }
+
+  // Owner core only. Makes `offset` (<= the high watermark) the log start
+  // and deletes the batches wholly below it; `done` runs on the owner core
+  // with the new log start once a WAL record of it is durable.
+  void AdvanceLogStart(std::shared_ptr<Partition> p, int64_t offset,
+                       std::function<void(Result<int64_t>)> done);
+
   // Flushes every core's WAL (shutdown).
   Status SyncAll();
 
+  // checkpoint::Host.
+  void RunOnCore(uint32_t core, std::function<void()> fn) override;
+  Result<checkpoint::State> CaptureCore(uint32_t core, uint64_t epoch) override;
+
  private:
   Status LoadOrCreateMeta();
-  Status ReplayWal();
-  void SetOffsetsFromStore();
+  Status LoadPartitionStates();
+  Status ReplayEntry(const wal::Entry& e);
+  Status ReplayBatch(const wal::Entry& e);
+  Status ApplyRecord(const wal::Entry& e);
+  void FinishReplay();
+  checkpoint::State CaptureAll();
+  void CapturePartition(const Partition& p, checkpoint::State* out);
+  Status ApplyLogStart(Partition& p, int64_t offset);
+  void ScheduleRetention(uint32_t core);
+  void EnforceRetention(uint32_t core);
+  int64_t& StoredBytes(const Partition& p) { return stored_bytes_[p.owner][p.id]; }
 
   Config config_;
   Cores* cores_;
@@ -86,6 +136,14 @@ class Storage {
   std::unique_ptr<RecordStore> store_;
   std::unique_ptr<TopicRegistry> topics_;
   std::unique_ptr<wal::Manager> wal_;
+  std::optional<checkpoint::Manifest> last_manifest_;
+  // Per core, touched only by that core (or by recovery before the cores
+  // serve): bytes of the stored batches of each owned partition.
+  std::vector<std::unordered_map<uint32_t, int64_t>> stored_bytes_;
+  std::vector<std::unique_ptr<Timer>> retention_timers_;  // element i: core i only
+  std::atomic<bool> stopping_{false};
+  // Last: stopped and destroyed before the WAL and the store it uses.
+  std::unique_ptr<checkpoint::Checkpointer> checkpointer_;
 };
 
 }  // namespace corelog::broker
