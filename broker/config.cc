@@ -85,6 +85,8 @@ const std::map<std::string, Setter>& Keys() {
       {"num.partitions", IntSetter<int32_t>(&Config::num_partitions, 1, 100000)},
       {"checkpoint.interval.ms",
        IntSetter<int64_t>(&Config::checkpoint_interval_ms, 10, 24ll * 3600 * 1000)},
+      {"checkpoint.bytes.threshold",
+       IntSetter<uint64_t>(&Config::checkpoint_bytes_threshold, 0, 1ull << 40)},
       {"wal.segment.bytes", IntSetter<uint64_t>(&Config::wal_segment_bytes, 4096, 1ull << 40)},
       {"auto.create.topics.enable",
        [](Config& c, const std::string& k, const std::string& v) -> Status {
@@ -97,6 +99,8 @@ const std::map<std::string, Setter>& Keys() {
       {"node.id", IntSetter<int32_t>(&Config::node_id, 0, INT32_MAX)},
       {"log.retention.ms", IntSetter<int64_t>(&Config::log_retention_ms, -1, INT64_MAX)},
       {"log.retention.bytes", IntSetter<int64_t>(&Config::log_retention_bytes, -1, INT64_MAX)},
+      {"log.retention.check.interval.ms",
+       IntSetter<int64_t>(&Config::log_retention_check_interval_ms, 10, INT64_MAX)},
       {"wal.recovery.policy",
        [](Config& c, const std::string& k, const std::string& v) -> Status {
          if (v != "tolerate-torn-tail" && v != "salvage" && v != "absolute-consistency") {
@@ -143,7 +147,9 @@ constexpr Flag kFlags[] = {
     {"cores", "num.cores", "core workers (default: CPU count)"},
     {"num-partitions", "num.partitions", "partitions of auto-created topics (default 1)"},
     {"checkpoint-interval-ms", "checkpoint.interval.ms", "checkpoint interval (default 1000)"},
-    {"wal-segment-bytes", "wal.segment.bytes", "WAL segment size limit (default 64 MiB)"},
+    {"checkpoint-bytes-threshold", "checkpoint.bytes.threshold",
+     "checkpoint early when a core's WAL grew this much (default 32 MiB; 0 = off)"},
+    {"wal-segment-bytes", "wal.segment.bytes", "WAL segment size limit (default 16 MiB)"},
 };
 
 }  // namespace

@@ -29,13 +29,19 @@ struct Config {
   uint32_t cores = 0;  // 0 = the CPU count
   int32_t num_partitions = 1;
   int64_t checkpoint_interval_ms = 1000;
-  uint64_t wal_segment_bytes = 64ull << 20;
+  // A core's WAL growing by this much since the last checkpoint triggers
+  // one before the interval ends (0 = never).
+  uint64_t checkpoint_bytes_threshold = 32ull << 20;
+  // Segments are reclaimed whole, so the WAL on disk is about one segment
+  // per core more than the part a checkpoint does not yet cover.
+  uint64_t wal_segment_bytes = 16ull << 20;
   bool auto_create_topics = true;
   int32_t message_max_bytes = 1048588;
   int32_t socket_request_max_bytes = 100 << 20;
   int32_t node_id = 0;
   int64_t log_retention_ms = 7ll * 24 * 3600 * 1000;
   int64_t log_retention_bytes = -1;
+  int64_t log_retention_check_interval_ms = 300000;
   std::string wal_recovery_policy = "tolerate-torn-tail";
   std::string log_level = "info";
 
