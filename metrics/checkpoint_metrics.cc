@@ -43,13 +43,17 @@ CheckpointMetrics::CheckpointMetrics(prometheus::Registry& registry, const WalMe
                     .Add({}, SecondsBounds(CheckpointDurationBuckets()))),
       covered_(std::make_unique<std::atomic<uint64_t>[]>(wal.num_cores())) {}
 
-void CheckpointMetrics::OnSuccess(uint64_t epoch, std::chrono::nanoseconds duration,
-                                  std::span<const uint64_t> covered,
-                                  std::chrono::system_clock::time_point now) {
+void CheckpointMetrics::Restore(uint64_t epoch, std::span<const uint64_t> covered) {
   for (size_t i = 0; i < covered.size() && i < wal_.num_cores(); ++i) {
     covered_[i].store(covered[i], std::memory_order_relaxed);
   }
   epoch_.Set(static_cast<double>(epoch));
+}
+
+void CheckpointMetrics::OnSuccess(uint64_t epoch, std::chrono::nanoseconds duration,
+                                  std::span<const uint64_t> covered,
+                                  std::chrono::system_clock::time_point now) {
+  Restore(epoch, covered);
   duration_.Observe(std::chrono::duration<double>(duration).count());
   last_success_.Set(UnixSeconds(now));
 }

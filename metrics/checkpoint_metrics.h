@@ -37,8 +37,9 @@ class CheckpointMetrics final : public prometheus::Collectable {
                  std::span<const uint64_t> covered,
                  std::chrono::system_clock::time_point now = std::chrono::system_clock::now());
   void OnFailure() { failures_.Increment(); }
-  // The epoch restored at start-up (manifest and WAL), before any checkpoint.
-  void SetEpoch(uint64_t epoch) { epoch_.Set(static_cast<double>(epoch)); }
+  // Start-up: the last durable checkpoint found on disk (its epoch and the
+  // WAL positions it covered), before this process takes any.
+  void Restore(uint64_t epoch, std::span<const uint64_t> covered);
 
   // corelog_checkpoint_lag_bytes{core}.
   std::vector<prometheus::MetricFamily> Collect() const override;

@@ -27,7 +27,8 @@ struct KafkaApi {
 };
 
 struct KafkaMetricsOptions {
-  // Every API the broker answers; requests for others count as api="unknown".
+  // Every API the broker may see (its series appear once it is requested);
+  // requests for others count as api="unknown".
   std::vector<KafkaApi> apis;
   // Error code → label value (e.g. "UNKNOWN_TOPIC_OR_PARTITION"); called at
   // scrape only. Unset: the decimal code.

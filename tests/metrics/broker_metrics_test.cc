@@ -72,6 +72,7 @@ TEST(BrokerMetricsTest, FamiliesWithoutSamplesAreLeftOut) {
   auto e = Parse(m.Serialize());
   EXPECT_EQ(e.types.count("corelog_consumer_group_lag"), 0u) << "no groups, no family";
   EXPECT_EQ(e.types.count("corelog_kafka_request_errors_total"), 0u);
+  EXPECT_EQ(e.types.count("corelog_kafka_requests_total"), 0u) << "no request yet";
   EXPECT_EQ(e.types.count("corelog_produced_records_total"), 0u);
 }
 

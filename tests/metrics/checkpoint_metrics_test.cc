@@ -64,14 +64,20 @@ TEST(CheckpointMetricsTest, LagIsMeasuredFromTheWalPositionWhenSampled) {
   EXPECT_EQ(f.Scrape().Value(R"(corelog_checkpoint_lag_bytes{core="0"})"), 500);
 }
 
-TEST(CheckpointMetricsTest, FailuresCountAndRestoredEpochShows) {
+TEST(CheckpointMetricsTest, FailuresCountAndRestoredCheckpointShows) {
   Fixture f;
-  f.checkpoint.SetEpoch(41);
+  f.wal.core(0).OnWrite(100);
+  const std::vector<uint64_t> covered{60, 0};
+  f.checkpoint.Restore(41, covered);
   f.checkpoint.OnFailure();
   f.checkpoint.OnFailure();
   auto e = f.Scrape();
   EXPECT_EQ(e.Value("corelog_checkpoint_failures_total"), 2);
   EXPECT_EQ(e.Value("corelog_checkpoint_epoch"), 41);
+  EXPECT_EQ(e.Value(R"(corelog_checkpoint_lag_bytes{core="0"})"), 40);
+  EXPECT_EQ(e.Value("corelog_checkpoint_last_success_timestamp_seconds"), 0)
+      << "no checkpoint taken by this process yet";
+  EXPECT_EQ(e.Value("corelog_checkpoint_duration_seconds_count"), 0);
   EXPECT_EQ(e.types["corelog_checkpoint_failures_total"], "counter");
   EXPECT_EQ(e.types["corelog_checkpoint_epoch"], "gauge");
   EXPECT_EQ(e.types["corelog_checkpoint_last_success_timestamp_seconds"], "gauge");
