@@ -1,5 +1,7 @@
 #include "broker/kafka_handler.h"
 
+#include <atomic>
+
 #include "broker/kafka/messages.h"
 #include "broker/topic_config.h"
 #include "common/log.h"
@@ -14,9 +16,10 @@ bool Advertised(const kafka::ApiInfo& api) {
   switch (api.family) {
     case kafka::ApiFamily::kCore:
     case kafka::ApiFamily::kConsumerGroup:
+    case kafka::ApiFamily::kIdempotence:
       return true;
     default:
-      return false;
+      return api.key == kafka::ApiKey::kDeleteRecords;
   }
 }
 
@@ -54,6 +57,7 @@ void KafkaHandler::Dispatch(RequestContext ctx) {
     case kafka::ApiKey::kListOffsets: return ListOffsets(ctx);
     case kafka::ApiKey::kCreateTopics: return CreateTopics(ctx);
     case kafka::ApiKey::kDeleteTopics: return DeleteTopics(ctx);
+    case kafka::ApiKey::kDeleteRecords: return DeleteRecords(ctx);
     case kafka::ApiKey::kDescribeConfigs: return DescribeConfigs(ctx);
     case kafka::ApiKey::kFindCoordinator: return FindCoordinator(ctx);
     case kafka::ApiKey::kJoinGroup: return JoinGroup(ctx);
@@ -66,6 +70,7 @@ void KafkaHandler::Dispatch(RequestContext ctx) {
     case kafka::ApiKey::kListGroups: return ListGroups(ctx);
     case kafka::ApiKey::kDeleteGroups: return DeleteGroups(ctx);
     case kafka::ApiKey::kOffsetDelete: return OffsetDelete(ctx);
+    case kafka::ApiKey::kInitProducerId: return InitProducerId(ctx);
     default:
       LOG_WARN("closing connection: no handler for " << kafka::ApiName(ctx.header.api_key));
       return ctx.respond(Reply::Close());
@@ -250,6 +255,85 @@ void KafkaHandler::DeleteTopics(const RequestContext& ctx) {
     resp.topics.push_back(std::move(out));
   }
   ctx.Send(resp);
+}
+
+namespace {
+
+// One DeleteRecords request; the last owner core to finish answers.
+struct DeleteRecordsState {
+  RequestContext ctx;
+  kafka::DeleteRecordsResponse response;
+  std::atomic<int> pending{1};
+
+  void Finish() {
+    if (pending.fetch_sub(1, std::memory_order_acq_rel) == 1) ctx.Send(response);
+  }
+};
+
+struct DeleteRecordsWork {
+  std::shared_ptr<Partition> partition;
+  int64_t offset;
+  kafka::DeleteRecordsResponse::Partition* out;
+};
+
+// On the owner core: -1 means the high watermark; beyond it is out of range.
+void DeleteRecordsOne(Storage* storage, const DeleteRecordsWork& w,
+                      std::shared_ptr<DeleteRecordsState> state) {
+  Partition& p = *w.partition;
+  const int64_t hwm = p.high_watermark.load();
+  const int64_t offset = w.offset == -1 ? hwm : w.offset;
+  if (p.deleted.load()) {
+    w.out->error_code = ErrorCode::kUnknownTopicOrPartition;
+  } else if (offset < 0 || offset > hwm) {
+    w.out->error_code = ErrorCode::kOffsetOutOfRange;
+  } else {
+    return storage->AdvanceLogStart(w.partition, offset, [w, state](Result<int64_t> r) {
+      if (r) {
+        w.out->low_watermark = *r;
+      } else {
+        LOG_ERROR("DeleteRecords on " << w.partition->topic << "-" << w.partition->index << ": "
+                                      << r.error().message());
+        w.out->error_code = ErrorCode::kKafkaStorageError;
+      }
+      state->Finish();
+    });
+  }
+  state->Finish();
+}
+
+}  // namespace
+
+// Moves each partition's log start forward; the records below it are gone
+// for good once the answer is sent (storage.h, AdvanceLogStart).
+void KafkaHandler::DeleteRecords(const RequestContext& ctx) {
+  auto req = DecodeOrClose<kafka::DeleteRecordsRequest>(ctx);
+  if (!req) return;
+  auto state = std::make_shared<DeleteRecordsState>();
+  state->ctx = ctx;
+  // The response skeleton is complete before any core writes into it.
+  std::vector<DeleteRecordsWork> work;
+  state->response.topics.reserve(req->topics.size());
+  for (const auto& t : req->topics) {
+    auto topic = storage_->topics().Find(t.name);
+    auto& out_topic = state->response.topics.emplace_back();
+    out_topic.name = t.name;
+    out_topic.partitions.reserve(t.partitions.size());
+    for (const auto& rp : t.partitions) {
+      auto& out = out_topic.partitions.emplace_back();
+      out.partition_index = rp.partition_index;
+      if (!topic || rp.partition_index < 0 ||
+          rp.partition_index >= static_cast<int32_t>(topic->partitions.size())) {
+        out.error_code = ErrorCode::kUnknownTopicOrPartition;
+        continue;
+      }
+      work.push_back({topic->partitions[rp.partition_index], rp.offset, &out});
+    }
+  }
+  state->pending.fetch_add(static_cast<int>(work.size()));
+  for (const auto& w : work) {
+    cores_->Post(w.partition->owner, [storage = storage_, w, state] { DeleteRecordsOne(storage, w, state); });
+  }
+  state->Finish();
 }
 
 namespace {

@@ -12,6 +12,7 @@
 #include "broker/config.h"
 #include "broker/cores.h"
 #include "broker/kafka/header.h"
+#include "broker/response_error.h"
 #include "broker/server.h"
 #include "broker/storage.h"
 #include "common/log.h"
@@ -31,7 +32,9 @@ struct RequestContext {
   int16_t version() const { return header.api_version; }
   template <class Response>
   void Send(const Response& response) const {
-    respond(Reply{kafka::EncodeResponseFrame(header, response)});
+    Reply reply{kafka::EncodeResponseFrame(header, response)};
+    reply.error_code = ResponseErrorCode(response);
+    respond(std::move(reply));
   }
 };
 
@@ -67,6 +70,7 @@ class KafkaHandler final : public RequestHandler {
   void ListOffsets(const RequestContext& ctx);
   void CreateTopics(const RequestContext& ctx);
   void DeleteTopics(const RequestContext& ctx);
+  void DeleteRecords(const RequestContext& ctx);
   void DescribeConfigs(const RequestContext& ctx);
   void FindCoordinator(const RequestContext& ctx);
   void JoinGroup(const RequestContext& ctx);
@@ -79,6 +83,7 @@ class KafkaHandler final : public RequestHandler {
   void ListGroups(const RequestContext& ctx);
   void DeleteGroups(const RequestContext& ctx);
   void OffsetDelete(const RequestContext& ctx);
+  void InitProducerId(const RequestContext& ctx);
 
   Storage* storage_;
   Cores* cores_;

@@ -11,6 +11,12 @@
 #include <string>
 #include <vector>
 
+#include "broker/producer_state.h"
+
+namespace corelog::metrics {
+class TopicCounters;
+}
+
 namespace corelog::broker {
 
 struct Partition {
@@ -27,9 +33,12 @@ struct Partition {
   std::atomic<int64_t> log_start{0};
   std::atomic<int64_t> high_watermark{0};  // every offset below it is synced and stored
   std::atomic<bool> deleted{false};
+  // Per-topic traffic counters (docs/metrics.md); null without metrics.
+  std::atomic<metrics::TopicCounters*> counters{nullptr};
 
   // Owner core only.
   int64_t log_end = 0;  // next offset to assign; >= high_watermark while syncs are in flight
+  ProducerStates producers;  // idempotent producers writing to this partition
   // Fetches parked until the high watermark moves; each is called once. A
   // fetch that finished otherwise (deadline) drops its function, so expired
   // entries are skipped and pruned.

@@ -54,6 +54,41 @@ ErrorCode Check(const Topic* topic, int32_t index, std::string_view batch, int16
   return valid ? ErrorCode::kNone : kafka::ToErrorCode(valid.error());
 }
 
+// On the partition's owner core: the idempotence check, then the append.
+void AppendOnOwner(Storage* storage, const Append& a, const std::shared_ptr<ProduceState>& state) {
+  Partition& p = *a.partition;
+  if (p.deleted.load()) {
+    a.out->error_code = ErrorCode::kUnknownTopicOrPartition;
+    return state->Finish();
+  }
+  auto view = kafka::RecordBatchView::Parse(a.batch);
+  if (view && view->has_producer_id()) {
+    SequenceCheck check = p.producers.Check(view->producer_id(), view->producer_epoch(),
+                                            view->base_sequence(), view->record_count());
+    if (check.error != ErrorCode::kNone) {
+      a.out->error_code = check.error;
+      return state->Finish();
+    }
+    if (check.duplicate) {
+      // A retry of a batch we have: answer with its offset once it is durable.
+      return storage->WhenDurable(p.owner, [a, state, offset = check.base_offset](Status st) {
+        a.out->error_code = st ? ErrorCode::kNone : ErrorCode::kKafkaStorageError;
+        if (st) a.out->base_offset = offset;
+        state->Finish();
+      });
+    }
+  }
+  storage->Append(p, std::string(a.batch), [a, state](Result<AppendResult> r) {
+    if (r) {
+      a.out->base_offset = r->base_offset;
+      a.out->log_start_offset = r->log_start;
+    } else {
+      a.out->error_code = ErrorCode::kKafkaStorageError;
+    }
+    state->Finish();
+  });
+}
+
 }  // namespace
 
 void KafkaHandler::Produce(const RequestContext& ctx) {
@@ -85,24 +120,36 @@ void KafkaHandler::Produce(const RequestContext& ctx) {
   }
   state->pending.fetch_add(static_cast<int>(appends.size()));
   for (const auto& a : appends) {
-    cores_->Post(a.partition->owner, [this, a, state] {
-      if (a.partition->deleted.load()) {
-        a.out->error_code = ErrorCode::kUnknownTopicOrPartition;
-        return state->Finish();
-      }
-      storage_->Append(*a.partition, std::string(a.batch),
-                       [a, state](Result<AppendResult> r) {
-                         if (r) {
-                           a.out->base_offset = r->base_offset;
-                           a.out->log_start_offset = r->log_start;
-                         } else {
-                           a.out->error_code = ErrorCode::kKafkaStorageError;
-                         }
-                         state->Finish();
-                       });
-    });
+    cores_->Post(a.partition->owner, [this, a, state] { AppendOnOwner(storage_, a, state); });
   }
   state->Finish();
+}
+
+void KafkaHandler::InitProducerId(const RequestContext& ctx) {
+  auto req = DecodeOrClose<kafka::InitProducerIdRequest>(ctx);
+  if (!req) return;
+  kafka::InitProducerIdResponse resp;
+  if (req->transactional_id) {
+    // Transactions are not supported; idempotence alone is.
+    resp.error_code = ErrorCode::kTransactionalIdAuthorizationFailed;
+    return ctx.Send(resp);
+  }
+  if (req->producer_id >= 0 && req->producer_epoch >= 0 && req->producer_epoch < INT16_MAX - 1) {
+    // KIP-360: a known producer bumps its epoch and keeps its id; its new
+    // epoch starts every partition's sequence at 0 again.
+    resp.producer_id = req->producer_id;
+    resp.producer_epoch = static_cast<int16_t>(req->producer_epoch + 1);
+    return ctx.Send(resp);
+  }
+  auto id = storage_->NewProducerId();
+  if (!id) {
+    LOG_ERROR("allocating a producer id: " << id.error().message());
+    resp.error_code = ErrorCode::kKafkaStorageError;
+  } else {
+    resp.producer_id = *id;
+    resp.producer_epoch = 0;
+  }
+  ctx.Send(resp);
 }
 
 }  // namespace corelog::broker

@@ -285,6 +285,22 @@ Status RecordStore::PutTopic(const TopicMeta& topic, uint32_t next_partition_id)
   return Ok();
 }
 
+Result<int64_t> RecordStore::NewProducerId() {
+  static constexpr std::string_view kKey = "mnext_producer_id";
+  std::lock_guard lock(producer_id_mu_);
+  std::string value;
+  auto s = db_->Get(rocksdb::ReadOptions(), rocksdb::Slice(kKey.data(), kKey.size()), &value);
+  if (!s.ok() && !s.IsNotFound()) return StoreError(s, "reading the next producer id");
+  int64_t id = value.size() == 8 ? DecodeBE<int64_t>(value.data()) : 0;
+  std::string next;
+  AppendBE<int64_t>(&next, id + 1);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  s = db_->Put(wo, rocksdb::Slice(kKey.data(), kKey.size()), next);
+  if (!s.ok()) return StoreError(s, "storing the next producer id");
+  return id;
+}
+
 Result<uint32_t> RecordStore::LoadNextPartitionId() const {
   std::string value;
   auto s = db_->Get(rocksdb::ReadOptions(), kNextPartitionIdKey, &value);

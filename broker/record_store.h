@@ -17,6 +17,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -109,6 +110,8 @@ class RecordStore {
 
   // Stores a topic together with the next unused partition id, atomically.
   Status PutTopic(const TopicMeta& topic, uint32_t next_partition_id);
+  // A producer id never handed out before, durable on return (InitProducerId).
+  Result<int64_t> NewProducerId();
   Result<uint32_t> LoadNextPartitionId() const;
   Status DeleteTopic(const std::string& name);
   Result<std::vector<TopicMeta>> LoadTopics() const;
@@ -116,6 +119,7 @@ class RecordStore {
  private:
   explicit RecordStore(std::unique_ptr<rocksdb::DB> db);
   std::unique_ptr<rocksdb::DB> db_;
+  std::mutex producer_id_mu_;
 };
 
 // Fields of a stored RecordBatch v2 header that the store needs.

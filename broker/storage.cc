@@ -16,6 +16,7 @@
 #include "checkpoint/recovery.h"
 #include "common/coding.h"
 #include "common/log.h"
+#include "metrics/topic_metrics.h"
 #include "wal/manager.h"
 #include "wal/core_reader.h"
 
@@ -28,6 +29,24 @@ wal::RecoveryPolicy PolicyFromName(const std::string& name) {
   if (name == "salvage") return wal::RecoveryPolicy::kSalvage;
   if (name == "absolute-consistency") return wal::RecoveryPolicy::kAbsoluteConsistency;
   return wal::RecoveryPolicy::kTolerateTornTail;
+}
+
+constexpr char kProducerStatePrefix = 'P';
+
+// 'P' | partition id u32 BE | producer id i64 BE: one producer's state.
+std::string ProducerStateKey(uint32_t partition_id, int64_t producer_id) {
+  std::string key(1, kProducerStatePrefix);
+  AppendBE<uint32_t>(&key, partition_id);
+  AppendBE<int64_t>(&key, producer_id);
+  return key;
+}
+
+// Idempotent producers: remember the batch so a retry is recognised.
+void RecordProducer(Partition& p, std::string_view batch, int64_t base_offset) {
+  auto view = kafka::RecordBatchView::Parse(batch);
+  if (!view || !view->has_producer_id()) return;
+  p.producers.Record(view->producer_id(), view->producer_epoch(), view->base_sequence(),
+                     view->record_count(), base_offset);
 }
 
 Error StorageError(const std::string& message) {
@@ -83,6 +102,7 @@ Status Storage::Recover() {
   options.num_cores = cores_->size();
   options.segment_bytes = config_.wal_segment_bytes;
   options.recovery = PolicyFromName(config_.wal_recovery_policy);
+  options.observer = sync_observer_;
   stored_bytes_.resize(cores_->size());
   retention_timers_.resize(cores_->size());
   CORELOG_TRY(LoadPartitionStates());
@@ -161,7 +181,7 @@ Status Storage::LoadPartitionStates() {
     p->log_end = state.log_end;
     StoredBytes(*p) = state.stored_bytes;
   }
-  return Ok();
+  return LoadProducerStates();
 }
 
 // Re-applies one WAL entry after the checkpoint. Idempotent: a batch already
@@ -190,6 +210,7 @@ Status Storage::ReplayBatch(const wal::Entry& e) {
   const int64_t next = e.base_offset + DecodeBE<int32_t>(e.payload.data() + kLastOffsetDeltaPos) + 1;
   if (next <= p->log_start.load()) return Ok();  // deleted by retention or DeleteRecords
   CORELOG_TRY(store_->PutBatch(e.partition_id, e.base_offset, e.payload));
+  RecordProducer(*p, e.payload, e.base_offset);
   // Batches below the checkpointed log end are counted in its stored bytes.
   if (e.base_offset >= p->log_end) StoredBytes(*p) += static_cast<int64_t>(e.payload.size());
   p->log_end = std::max(p->log_end, next);
@@ -213,6 +234,28 @@ void Storage::CapturePartition(const Partition& p, checkpoint::State* out) {
   auto& bytes = stored_bytes_[p.owner];
   if (auto it = bytes.find(p.id); it != bytes.end()) state.stored_bytes = it->second;
   out->push_back({PartitionStateKey(p.id), EncodePartitionState(state)});
+  for (const auto& [pid, entry] : p.producers.entries()) {
+    out->push_back({ProducerStateKey(p.id, pid), EncodeProducerEntry(entry)});
+  }
+}
+
+Status Storage::LoadProducerStates() {
+  return store_->Scan(std::string(1, kProducerStatePrefix),
+                      [this](std::string_view key, std::string_view value) -> Status {
+    if (key.size() != 13) return StorageError("malformed producer state key");
+    auto p = topics_->ById(DecodeBE<uint32_t>(key.data() + 1));
+    if (!p) return Ok();
+    ProducerEntry entry;
+    if (!DecodeProducerEntry(value, &entry)) return StorageError("malformed producer state");
+    p->producers.Restore(DecodeBE<int64_t>(key.data() + 5), std::move(entry));
+    return Ok();
+  });
+}
+
+void Storage::WhenDurable(uint32_t core, std::function<void(Status)> done) {
+  wal_->writer(core).Sync([this, core, done = std::move(done)](Status synced) mutable {
+    cores_->Post(core, [synced, done = std::move(done)] { done(synced); });
+  });
 }
 
 void Storage::RunOnCore(uint32_t core, std::function<void()> fn) { cores_->Post(core, std::move(fn)); }
@@ -251,6 +294,7 @@ void Storage::Append(Partition& p, std::string batch,
     return done(appended.error());
   }
   p.log_end = next;
+  RecordProducer(p, batch, base);
   auto shared = std::make_shared<std::string>(std::move(batch));
   Partition* part = &p;
   writer.Sync([this, part, base, next, shared, done = std::move(done)](Status synced) mutable {
@@ -260,6 +304,9 @@ void Storage::Append(Partition& p, std::string batch,
       if (auto st = store_->PutBatch(part->id, base, *shared); !st) return done(st.error());
       StoredBytes(*part) += static_cast<int64_t>(shared->size());
       if (next > part->high_watermark.load()) part->high_watermark.store(next);
+      if (auto* counters = part->counters.load(std::memory_order_relaxed)) {
+        counters->OnProduce(part->owner, static_cast<uint64_t>(next - base), shared->size());
+      }
       auto waiters = std::move(part->waiters);
       part->waiters.clear();
       for (auto& w : waiters) {

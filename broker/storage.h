@@ -32,6 +32,7 @@
 
 namespace corelog::wal {
 class Manager;
+class SyncObserver;
 struct Entry;
 }
 
@@ -75,6 +76,10 @@ class Storage final : public checkpoint::Host {
   void StopBackground();
   // Valid after Recover (metrics read its stats).
   checkpoint::Checkpointer* checkpointer() { return checkpointer_.get(); }
+  // Valid after Recover (metrics sample its positions and counters).
+  wal::Manager* wal() { return wal_.get(); }
+  // Before Recover: told about every group commit of every core.
+  void SetSyncObserver(wal::SyncObserver* observer) { sync_observer_ = observer; }
 
   TopicRegistry& topics() { return *topics_; }
   const Config& config() const { return config_; }
@@ -83,6 +88,10 @@ class Storage final : public checkpoint::Host {
   // the broker rewrites its base offset). `done` runs on the owner core once
   // the batch is durable and visible, or with the error that stopped it.
   void Append(Partition& p, std::string batch, std::function<void(Result<AppendResult>)> done);
+
+  // Core `core` only: `done` runs on that core once everything appended to
+  // its WAL so far is durable (a duplicate batch waits for its original).
+  void WhenDurable(uint32_t core, std::function<void(Status)> done);
 
   // Any core. Reads whole batches from `offset` up to the high watermark.
   Result<ReadResult> Read(const Partition& p, int64_t offset, size_t max_bytes) const;
@@ -102,6 +111,7 @@ class Storage final : public checkpoint::Host {
   void AppendStateMutation(uint32_t core, StateMutation mutation,
                            std::function<void(Status)> done);
   const RecordStore& store() const { return *store_; }
+  Result<int64_t> NewProducerId() { return store_->NewProducerId(); }
 
   // Owner core only. Makes `offset` (<= the high watermark) the log start
   // and deletes the batches wholly below it; `done` runs on the owner core
@@ -125,6 +135,7 @@ class Storage final : public checkpoint::Host {
   void FinishReplay();
   checkpoint::State CaptureAll();
   void CapturePartition(const Partition& p, checkpoint::State* out);
+  Status LoadProducerStates();
   Status ApplyLogStart(Partition& p, int64_t offset);
   void ScheduleRetention(uint32_t core);
   void EnforceRetention(uint32_t core);
@@ -142,6 +153,7 @@ class Storage final : public checkpoint::Host {
   std::vector<std::unordered_map<uint32_t, int64_t>> stored_bytes_;
   std::vector<std::unique_ptr<Timer>> retention_timers_;  // element i: core i only
   std::atomic<bool> stopping_{false};
+  wal::SyncObserver* sync_observer_ = nullptr;
   // Last: stopped and destroyed before the WAL and the store it uses.
   std::unique_ptr<checkpoint::Checkpointer> checkpointer_;
 };
