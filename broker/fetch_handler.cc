@@ -2,9 +2,11 @@
 // RocksDB on the connection's core. When fewer than min_bytes are available
 // the fetch parks: each partition's owner core wakes it at the next high
 // watermark advance, and a timer ends it at max_wait_ms.
+#include "broker/broker_metrics.h"
 #include "broker/kafka/messages.h"
 #include "broker/kafka_handler.h"
 #include "common/log.h"
+#include "metrics/topic_metrics.h"
 
 namespace corelog::broker {
 namespace {
@@ -28,6 +30,7 @@ class FetchOp : public std::enable_shared_from_this<FetchOp> {
   struct Watched {
     std::shared_ptr<Partition> partition;
     int64_t seen_high_watermark;
+    BatchTotals returned;  // what the read of this partition put in the response
   };
 
   bool Enough() const { return error_ || bytes_ >= static_cast<size_t>(std::max(req_.min_bytes, 1)); }
@@ -79,7 +82,7 @@ class FetchOp : public std::enable_shared_from_this<FetchOp> {
     }
     bytes_ += read->records.size();
     out.records = std::move(read->records);
-    watched_.push_back({partition, read->high_watermark});
+    watched_.push_back({partition, read->high_watermark, CountBatches(out.records)});
     return out;
   }
 
@@ -122,7 +125,16 @@ class FetchOp : public std::enable_shared_from_this<FetchOp> {
   void Send(const kafka::FetchResponse& resp) {
     done_ = true;
     wake_.reset();
+    CountFetched();
     ctx_.Send(resp);
+  }
+
+  // Per-topic traffic of the read that is being sent.
+  void CountFetched() const {
+    for (const auto& w : watched_) {
+      auto* counters = w.partition->counters.load(std::memory_order_relaxed);
+      if (counters) counters->OnFetch(ctx_.core, w.returned.records, w.returned.bytes);
+    }
   }
 
   RequestContext ctx_;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "broker/broker_metrics.h"
 #include "broker/config.h"
 #include "broker/group_coordinator.h"
 #include "broker/kafka_handler.h"
@@ -24,10 +25,16 @@ log::Level LevelFromName(const std::string& name) {
 
 int Run(Config config) {
   log::SetMinLevel(LevelFromName(config.log_level));
+  // Outlive the server (whose HTTP thread scrapes them) and the WAL.
+  auto metrics = NewBrokerMetrics(config.cores);
+  WalMetricsObserver wal_observer(metrics.get());
   Server server(ServerOptions{config.listen, config.metrics_listen, config.cores,
-                              static_cast<uint32_t>(config.socket_request_max_bytes)});
+                              static_cast<uint32_t>(config.socket_request_max_bytes),
+                              metrics.get()});
+  server.SetMetricsProvider([m = metrics.get()] { return m->Serialize(); });
   server.StartCores();
   Storage storage(config, &server.cores());
+  storage.SetSyncObserver(&wal_observer);
   if (auto st = storage.Recover(); !st) {
     LOG_ERROR("recovery failed: " << st.error().message());
     server.StopCores();
@@ -39,6 +46,8 @@ int Run(Config config) {
     server.StopCores();
     return 1;
   }
+  storage.topics().SetMetrics(metrics.get());
+  ConnectMetrics(*metrics, storage, groups);
   KafkaHandler handler(&storage, &server.cores(), &groups);
   if (auto st = server.Listen(&handler); !st) {
     LOG_ERROR(st.error().message());

@@ -13,6 +13,7 @@
 #include "broker/http_server.h"
 #include "common/coding.h"
 #include "common/log.h"
+#include "metrics/broker_metrics.h"
 
 namespace corelog::broker {
 namespace asio = boost::asio;
@@ -92,12 +93,13 @@ class CoreSet final : public Cores {
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(tcp::socket socket, uint32_t core, RequestHandler* handler, uint32_t max_frame,
-             std::atomic<int>* open_connections)
+             std::atomic<int>* open_connections, metrics::KafkaCoreMetrics* metrics)
       : socket_(std::move(socket)),
         core_(core),
         handler_(handler),
         max_frame_(max_frame),
         open_(open_connections),
+        metrics_(metrics),
         space_(socket_.get_executor()) {
     boost::system::error_code ec;
     auto ep = socket_.remote_endpoint(ec);
@@ -105,8 +107,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
     socket_.set_option(tcp::no_delay(true), ec);
     space_.expires_at(std::chrono::steady_clock::time_point::max());
     open_->fetch_add(1);
+    if (metrics_) metrics_->OnConnectionOpened();
   }
-  ~Connection() { open_->fetch_sub(1); }
+  ~Connection() {
+    open_->fetch_sub(1);
+    if (metrics_) metrics_->OnConnectionClosed();
+  }
 
   void Start() {
     asio::co_spawn(socket_.get_executor(), ReadLoop(shared_from_this()), asio::detached);
@@ -126,6 +132,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   struct Slot {
     bool done = false;
     Reply reply;
+    int16_t api_key = -1;
+    std::chrono::steady_clock::time_point start;
   };
 
   static asio::awaitable<void> ReadLoop(std::shared_ptr<Connection> self) {
@@ -160,6 +168,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void Dispatch(std::shared_ptr<std::string> frame) {
     auto slot = std::make_shared<Slot>();
+    // Every request header starts with its api_key; frames are >= 8 bytes.
+    slot->api_key = DecodeBE<int16_t>(frame->data());
+    slot->start = std::chrono::steady_clock::now();
     slots_.push_back(slot);
     auto self = shared_from_this();
     auto exec = socket_.get_executor();
@@ -167,9 +178,17 @@ class Connection : public std::enable_shared_from_this<Connection> {
       asio::dispatch(exec, [self, slot, reply = std::move(reply)]() mutable {
         slot->reply = std::move(reply);
         slot->done = true;
+        self->CountRequest(*slot);
         self->Flush();
       });
     });
+  }
+
+  // On the connection's core, into that core's metrics slot.
+  void CountRequest(const Slot& slot) {
+    if (!metrics_) return;
+    metrics_->OnRequest(slot.api_key, std::chrono::steady_clock::now() - slot.start,
+                        slot.reply.error_code);
   }
 
   // Writes every finished answer at the front of the queue, in order.
@@ -218,6 +237,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   RequestHandler* handler_;
   uint32_t max_frame_;
   std::atomic<int>* open_;
+  metrics::KafkaCoreMetrics* metrics_;
   asio::steady_timer space_;
   std::string peer_;
   std::deque<std::shared_ptr<Slot>> slots_;
@@ -271,8 +291,10 @@ class Server::Impl {
                                                          tcp::socket socket) {
       if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
       if (!ec) {
+        auto* metrics = options_.metrics ? &options_.metrics->kafka(core) : nullptr;
         auto conn = std::make_shared<Connection>(std::move(socket), core, handler_,
-                                                 options_.max_frame_bytes, &open_connections_);
+                                                 options_.max_frame_bytes, &open_connections_,
+                                                 metrics);
         // Registered on its own core: each core's list is touched only there.
         asio::post(cores_.io(core), [this, core, conn] {
           auto& list = connections_[core];
@@ -341,6 +363,9 @@ Status Server::Listen(RequestHandler* handler) { return impl_->Listen(handler); 
 HostPort Server::kafka_address() const { return impl_->kafka_address(); }
 HostPort Server::metrics_address() const { return impl_->http_.address(); }
 void Server::SetReady() { impl_->http_.SetReady(true); }
+void Server::SetMetricsProvider(std::function<std::string()> provider) {
+  impl_->http_.SetMetricsProvider(std::move(provider));
+}
 void Server::WaitForShutdownSignal() { impl_->WaitForShutdownSignal(); }
 void Server::StopCores() { impl_->cores_.Stop(); }
 

@@ -5,6 +5,7 @@
 // order. The only translation unit that includes Asio.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -12,6 +13,10 @@
 #include "broker/config.h"
 #include "broker/cores.h"
 #include "common/result.h"
+
+namespace corelog::metrics {
+class BrokerMetrics;
+}
 
 namespace corelog::broker {
 
@@ -21,6 +26,7 @@ struct Reply {
   std::string bytes;
   bool send = true;
   bool close = false;
+  int16_t error_code = 0;  // the Kafka error the response carries, for metrics
   static Reply None() { return Reply{{}, false, false}; }
   static Reply Close() { return Reply{{}, false, true}; }
 };
@@ -41,6 +47,8 @@ struct ServerOptions {
   HostPort metrics_listen;
   uint32_t cores = 1;
   uint32_t max_frame_bytes = 100 << 20;
+  // Optional: request and connection counts go here; must outlive the Server.
+  metrics::BrokerMetrics* metrics = nullptr;
 };
 
 class Server {
@@ -57,6 +65,8 @@ class Server {
   HostPort metrics_address() const;
   // Marks the broker ready for /readyz.
   void SetReady();
+  // What GET /metrics answers; set before Listen.
+  void SetMetricsProvider(std::function<std::string()> provider);
 
   // Blocks until SIGTERM or SIGINT, then stops accepting and lets in-flight
   // requests finish (bounded), and returns.

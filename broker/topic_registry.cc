@@ -1,6 +1,7 @@
 #include "broker/topic_registry.h"
 
 #include "broker/cores.h"
+#include "metrics/broker_metrics.h"
 
 namespace corelog::broker {
 
@@ -38,8 +39,21 @@ std::shared_ptr<Topic> TopicRegistry::Build(TopicMeta meta) const {
     topic->partitions.push_back(std::make_shared<Partition>(
         meta.name, index, meta.partition_ids[i], OwnerCore(meta.name, index, num_cores_)));
   }
+  if (metrics_) {
+    auto* counters = metrics_->ForTopic(meta.name);
+    for (const auto& p : topic->partitions) p->counters.store(counters);
+  }
   topic->meta = std::move(meta);
   return topic;
+}
+
+void TopicRegistry::SetMetrics(metrics::BrokerMetrics* metrics) {
+  std::lock_guard lock(mu_);
+  metrics_ = metrics;
+  for (const auto& [name, topic] : topics_) {
+    auto* counters = metrics_->ForTopic(name);
+    for (const auto& p : topic->partitions) p->counters.store(counters);
+  }
 }
 
 Status TopicRegistry::Load() {
@@ -100,6 +114,7 @@ Result<bool> TopicRegistry::Delete(const std::string& name) {
     CORELOG_TRY(store_->DeletePartition(p->id));
   }
   topics_.erase(it);
+  if (metrics_) metrics_->RemoveTopic(name);
   return true;
 }
 

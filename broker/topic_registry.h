@@ -15,6 +15,10 @@
 #include "broker/record_store.h"
 #include "common/result.h"
 
+namespace corelog::metrics {
+class BrokerMetrics;
+}
+
 namespace corelog::broker {
 
 struct Topic {
@@ -45,11 +49,16 @@ class TopicRegistry {
   // Removes a topic and its records; returns false if there was none.
   Result<bool> Delete(const std::string& name);
 
+  // Gives every partition, present and future, its topic's traffic
+  // counters. Once, before the broker serves.
+  void SetMetrics(metrics::BrokerMetrics* metrics);
+
  private:
   std::shared_ptr<Topic> Build(TopicMeta meta) const;
 
   RecordStore* store_;
   uint32_t num_cores_;
+  metrics::BrokerMetrics* metrics_ = nullptr;
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<const Topic>> topics_;
   std::map<uint32_t, std::shared_ptr<Partition>> by_id_;

@@ -5,9 +5,10 @@ One module-scoped `stack`: corelogd ($CORELOGD, ephemeral ports, a temporary
 data directory), Debian's real Prometheus in the foreground scraping the
 broker's metrics port every second (temporary storage, loopback), and a kcat
 workload (produce with acks=all, consume, one out-of-range fetch so an error
-is counted). Every wait is bounded polling on an observable condition, never a
+is counted, a consumer group commit). Every wait is bounded polling on an observable condition, never a
 fixed sleep, and every process started here is stopped at teardown, whatever
-happened.
+happened. A kafka-python consumer group commits an offset short of the end,
+so the consumer-lag series has a known value.
 """
 
 import json
@@ -34,6 +35,8 @@ CLIENT_TIMEOUT = 60.0
 READY_RE = re.compile(r"^corelogd ready kafka=(?P<kafka>\S+) metrics=(?P<metrics>\S+)$")
 TOPIC = "metrics-it"
 RECORDS = 500
+GROUP = "metrics-it-group"
+GROUP_LAG = 100  # the group commits RECORDS - GROUP_LAG
 
 
 def tool(name):
@@ -203,6 +206,26 @@ def run_workload(bootstrap):
     # error the dashboard's error panel must show); kcat then resets to the
     # end and exits there.
     kcat(["-C", "-b", bootstrap, "-t", TOPIC, "-p", "0", "-o", str(10 ** 9), "-e", "-q"])
+    commit_group_offset(bootstrap)
+
+
+def commit_group_offset(bootstrap):
+    """kafka-python in group GROUP: reads the partition, commits short of the end."""
+    import kafka
+    from kafka.structs import OffsetAndMetadata, TopicPartition
+    consumer = kafka.KafkaConsumer(bootstrap_servers=bootstrap, group_id=GROUP,
+                                   enable_auto_commit=False, auto_offset_reset="earliest",
+                                   request_timeout_ms=30000)
+    try:
+        tp = TopicPartition(TOPIC, 0)
+        consumer.assign([tp])
+        seen = wait_for("kafka-python to read records", lambda: consumer.poll(
+            timeout_ms=500).get(tp), timeout=CLIENT_TIMEOUT, interval=0)
+        assert seen, "no records"
+        consumer.commit({tp: OffsetAndMetadata(RECORDS - GROUP_LAG, None)})
+        assert consumer.committed(tp) == RECORDS - GROUP_LAG
+    finally:
+        consumer.close()
 
 
 @pytest.fixture(scope="module")
