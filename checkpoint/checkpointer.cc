@@ -128,6 +128,9 @@ void Checkpointer::Stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  // Only a checkpoint running in the background thread is abandoned; a
+  // RunOnce after Stop (a last checkpoint at shutdown) waits normally.
+  stopping_.store(false);
 }
 
 Stats Checkpointer::stats() const {

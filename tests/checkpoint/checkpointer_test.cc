@@ -308,6 +308,16 @@ TEST_F(CheckpointTest, BackgroundThreadCheckpointsEveryInterval) {
   EXPECT_GE(cp.stats().checkpoints, 3u);
 }
 
+TEST_F(CheckpointTest, LastCheckpointAfterStopSucceeds) {
+  auto& cp = Make();
+  cp.Start();
+  AppendEverywhere(5);
+  cp.Stop();
+  auto m = cp.RunOnce();
+  ASSERT_TRUE(m) << m.error().message();
+  EXPECT_EQ(cp.stats().epoch, m->epoch);
+}
+
 TEST_F(CheckpointTest, ByteThresholdTriggersACheckpointBeforeTheInterval) {
   Options options;
   options.interval = std::chrono::hours(1);
