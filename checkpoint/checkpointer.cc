@@ -157,6 +157,12 @@ void Checkpointer::Loop() {
     wake_.wait_for(lock, std::min<Clock::duration>(poll, std::max<Clock::duration>(next - Clock::now(), Clock::duration::zero())));
     if (stop_) break;
     if (!Due(next)) continue;
+    if (Idle()) {
+      // Nothing was logged since the last cut: a checkpoint would only add
+      // barriers and a flush.
+      next = Clock::now() + options_.interval;
+      continue;
+    }
     lock.unlock();
     auto result = RunOnce();
     if (!result) LOG_ERROR("checkpoint failed, will retry: " << result.error().message());
@@ -173,6 +179,14 @@ bool Checkpointer::Due(Clock::time_point next) const {
     if (wal_->writer(core).position() - covered[core] > options_.bytes_threshold) return true;
   }
   return false;
+}
+
+bool Checkpointer::Idle() const {
+  std::vector<uint64_t> covered = stats().positions;
+  for (uint32_t core = 0; core < wal_->num_cores(); ++core) {
+    if (core >= covered.size() || wal_->writer(core).position() != covered[core]) return false;
+  }
+  return true;
 }
 
 Result<Manifest> Checkpointer::RunOnce() {

@@ -1,5 +1,6 @@
 // Checkpointer: the checkpoint thread. Every interval (or sooner when a
-// core's WAL grew past a byte threshold since the last checkpoint) it cuts a
+// core's WAL grew past a byte threshold since the last checkpoint; never
+// when no core logged anything since the last one) it cuts a
 // new epoch across all cores with barrier entries, writes the manifest and
 // the host's state at that cut in one RocksDB WriteBatch, flushes RocksDB so
 // both are on disk together with every record written before them, and only
@@ -90,6 +91,7 @@ class Checkpointer {
   struct Round;
   void Loop();
   bool Due(std::chrono::steady_clock::time_point next) const;
+  bool Idle() const;
   Result<Manifest> Cut(uint64_t epoch, State* state);
   Status Persist(const Manifest& manifest, const State& state);
   void Truncate(const Manifest& manifest);

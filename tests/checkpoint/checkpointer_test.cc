@@ -302,10 +302,33 @@ TEST_F(CheckpointTest, BackgroundThreadCheckpointsEveryInterval) {
   cp.Start();
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (cp.stats().checkpoints < 3 && std::chrono::steady_clock::now() < deadline) {
+    host_->Append(0, 1);
     std::this_thread::sleep_for(5ms);
   }
   cp.Stop();
   EXPECT_GE(cp.stats().checkpoints, 3u);
+}
+
+TEST_F(CheckpointTest, IdleWalTakesNoFurtherCheckpoints) {
+  Options options;
+  options.interval = 20ms;
+  auto& cp = Make(std::move(options));
+  AppendEverywhere(5);
+  cp.Start();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (cp.stats().checkpoints < 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_EQ(cp.stats().checkpoints, 1u);
+  std::this_thread::sleep_for(200ms);  // ten intervals with nothing logged
+  EXPECT_EQ(cp.stats().checkpoints, 1u);
+  host_->Append(0, 1);
+  host_->Settle();
+  while (cp.stats().checkpoints < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  cp.Stop();
+  EXPECT_EQ(cp.stats().checkpoints, 2u);
 }
 
 TEST_F(CheckpointTest, LastCheckpointAfterStopSucceeds) {
