@@ -207,16 +207,18 @@ struct Server {
   double ready_seconds = 0;  // spawn to ready line
 };
 
-Server Start(const std::string& name, const std::string& binary, const std::string& dir) {
+Server Start(const std::string& name, const std::string& binary, const std::string& dir,
+             const std::vector<std::string>& extra = {}) {
   Server s;
   s.name = name;
   s.dir = dir;
   fs::create_directories(dir);
   const std::string out = g_flags.work + "/" + name + ".out";
   auto start = Clock::now();
-  s.pid = Spawn(Pinned(g_flags.server_cpu, {binary, "--listen", "127.0.0.1:0", "--metrics-listen",
-                                            "127.0.0.1:0", "--data-dir", dir, "--cores", "1"}),
-                out, g_flags.work + "/" + name + ".log");
+  std::vector<std::string> argv = {binary, "--listen", "127.0.0.1:0", "--metrics-listen", "127.0.0.1:0",
+                                   "--data-dir", dir, "--cores", "1"};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  s.pid = Spawn(Pinned(g_flags.server_cpu, argv), out, g_flags.work + "/" + name + ".log");
   while (Clock::now() - start < 120s) {
     std::string text = ReadFile(out);
     auto at = text.find("ready kafka=");
@@ -437,36 +439,58 @@ struct ServerRound {
   ProduceRun all, one;
   Stats consumed;
   double rss_mb = 0, peak_rss_mb = 0;
-  double replay_ratio = NAN;
 };
 
 // The read-back set: spread over 8 topics of 4 partitions so that the mock,
 // which keeps ~5 MB per partition, still holds all of it.
 constexpr int kReadTopics = 8;
 
-// Kill -9 after ingest, then restart-to-ready (replay) against a sequential
-// read of the same WAL bytes. The WAL's pages are evicted from the page
-// cache (fdatasync + POSIX_FADV_DONTNEED) before each, so both read the disk.
-double MeasureRecovery(Server& b) {
-  Stop(b, SIGKILL);
-  const std::string wal = b.dir + "/wal";
-  double wal_bytes = static_cast<double>(DirBytes(wal));
-  RunTool({Bin("bench/raw_sync"), "evict", wal}, "evicted", 60s);
-  Server again = Start("corelogd", Bin("broker/corelogd"), b.dir);
-  double replay = again.ready_seconds;
-  Stop(again);
-  Stats read = RunTool(Pinned(g_flags.server_cpu, {Bin("bench/raw_sync"), "read", "--evict", wal}), "read");
-  double replay_mb_s = wal_bytes / replay / 1e6;
-  std::printf("  recovery: %.0f MB of WAL, restart-to-ready %.3f s (%.0f MB/s), sequential read %.3f s "
-              "(%.0f MB/s)\n",
-              wal_bytes / 1e6, replay, replay_mb_s, read.at("seconds"), read.at("mb_per_s"));
-  return replay_mb_s / read.at("mb_per_s");
+// Replay speed. A broker with checkpoints off ingests `bytes` of 1 KB
+// records, so that its WAL holds all of them, and is killed with SIGKILL.
+// Then, with the WAL's pages evicted from the page cache before each step
+// (fdatasync + POSIX_FADV_DONTNEED: no root-only drop_caches), so that each
+// reads the disk: a sequential read of the WAL files; a restart to the ready
+// line (replay); a clean stop and a second restart, which has nothing to
+// replay and gives the fixed start-up cost. Replay speed = WAL bytes /
+// (replay restart - empty restart), divided by the sequential read speed.
+void RecoveryRound(int round, uint64_t bytes) {
+  const std::string dir = g_flags.work + "/recovery-data";
+  const std::vector<std::string> no_checkpoints = {"--checkpoint-interval-ms", "3600000",
+                                                   "--checkpoint-bytes-threshold", "0"};
+  Server b = Start("corelogd", Bin("broker/corelogd"), dir, no_checkpoints);
+  try {
+    Produce(b, "bench-recovery", bytes / 1024, 1024, Load{});
+    Stop(b, SIGKILL);
+    const std::string wal = dir + "/wal";
+    const double wal_bytes = static_cast<double>(DirBytes(wal));
+    Stats read = RunTool(Pinned(g_flags.server_cpu, {Bin("bench/raw_sync"), "read", "--evict", wal}), "read");
+    RunTool({Bin("bench/raw_sync"), "evict", wal}, "evicted", 60s);
+    b = Start("corelogd", Bin("broker/corelogd"), dir, no_checkpoints);
+    const double replay = b.ready_seconds;
+    Stop(b);
+    RunTool({Bin("bench/raw_sync"), "evict", dir}, "evicted", 60s);
+    b = Start("corelogd", Bin("broker/corelogd"), dir, no_checkpoints);
+    const double empty = b.ready_seconds;
+    Stop(b);
+    const double net_mb_s = wal_bytes / std::max(1e-3, replay - empty) / 1e6;
+    std::printf("  recovery round %d: %.0f MB of WAL; restart-to-ready %.3f s, with nothing to replay %.3f s "
+                "-> replay %.0f MB/s | sequential read %.3f s (%.0f MB/s)\n",
+                round, wal_bytes / 1e6, replay, empty, net_mb_s, read.at("seconds"), read.at("mb_per_s"));
+    std::fflush(stdout);
+    Keep("replay speed / sequential read of the WAL", net_mb_s / read.at("mb_per_s"));
+    Keep("restart-to-ready speed (WAL bytes / whole restart) / sequential read",
+         wal_bytes / replay / 1e6 / read.at("mb_per_s"));
+  } catch (...) {
+    Stop(b, SIGKILL);
+    fs::remove_all(dir);
+    throw;
+  }
+  fs::remove_all(dir);
 }
 
 // The same phases on corelogd or on the mock: acks=all, acks=1, then a fresh
-// consumer reading a read-back set; for corelogd optionally the recovery.
-ServerRound RunServer(const std::string& name, const std::string& binary, const SizePlan& plan,
-                      bool recovery) {
+// consumer reading a read-back set.
+ServerRound RunServer(const std::string& name, const std::string& binary, const SizePlan& plan) {
   const std::string dir = g_flags.work + "/" + name + "-data";
   Server s = Start(name, binary, dir);
   ServerRound r;
@@ -479,7 +503,6 @@ ServerRound RunServer(const std::string& name, const std::string& binary, const 
     r.consumed = Consume(s, "bench-read", read_count, kReadTopics);
     r.rss_mb = StatusKb(s.pid, "VmRSS") / 1024;
     r.peak_rss_mb = StatusKb(s.pid, "VmHWM") / 1024;
-    if (recovery) r.replay_ratio = MeasureRecovery(s);
   } catch (...) {
     Stop(s, SIGKILL);
     fs::remove_all(dir);
@@ -491,13 +514,13 @@ ServerRound RunServer(const std::string& name, const std::string& binary, const 
 }
 
 // One round for one record size: raw A, broker B, raw A', mock M.
-void Round(const SizePlan& plan, int round, double* group_commit, bool recovery) {
+void Round(const SizePlan& plan, int round, double* group_commit) {
   const std::string label = Label(plan.size);
   const double raw_seconds = g_flags.quick ? 1.5 : 2.5;
   Stats a = Raw(*group_commit, raw_seconds);
-  ServerRound b = RunServer("corelogd", Bin("broker/corelogd"), plan, recovery);
+  ServerRound b = RunServer("corelogd", Bin("broker/corelogd"), plan);
   Stats a2 = Raw(*group_commit, raw_seconds);
-  ServerRound m = RunServer("mock", Bin("tests/tools/mock_broker"), plan, false);
+  ServerRound m = RunServer("mock", Bin("tests/tools/mock_broker"), plan);
 
   const double raw = (a.at("mb_per_s") + a2.at("mb_per_s")) / 2;
   const bool stable = Stable(a, a2);
@@ -522,7 +545,6 @@ void Round(const SizePlan& plan, int round, double* group_commit, bool recovery)
        b.one.client.at("msgs_per_s") / m.one.client.at("msgs_per_s"));
   Keep("consume ratio " + label + " (broker MB/s / mock MB/s)",
        b.consumed.at("mb_per_s") / m.consumed.at("mb_per_s"));
-  if (!std::isnan(b.replay_ratio)) Keep("replay speed / sequential read of the WAL", b.replay_ratio);
   Keep("broker CPU-s per GB ingested " + label, b.all.cpu_seconds / (b.all.client.at("bytes") / 1e9));
   Keep("broker RSS MB after the " + label + " round", b.rss_mb);
   Keep("broker peak RSS MB " + label, b.peak_rss_mb);
@@ -722,8 +744,10 @@ int main(int argc, char** argv) {
       }
       std::fflush(stdout);
       Rounds(Label(plan.size), g_flags.rounds,
-             [&](int r) { Round(plan, r, &group_commit, plan.size == 1024); });
+             [&](int r) { Round(plan, r, &group_commit); });
     }
+    const uint64_t recovery_bytes = (g_flags.quick ? 128ull : 384ull) << 20;
+    Rounds("recovery", g_flags.quick ? 2 : 3, [&](int r) { RecoveryRound(r, recovery_bytes); });
     double latency_gc = 16 * 1024;
     Rounds("latency", g_flags.quick ? 2 : 3, [&](int r) { LatencyRound(r, &latency_gc); });
     if (g_flags.wal_bench) RunWalBench();
