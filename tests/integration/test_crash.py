@@ -14,7 +14,8 @@ Also: after sustained ingest the WAL holds only the tail no checkpoint
 covers and a kill -9 restart is fast; changing --cores between runs keeps
 every record; a corrupt WAL entry with valid entries after it stops the
 start with the file and byte named, unless the salvage policy is chosen.
-The random seed is printed; CRASH_SEED=<n> repeats a run.
+The random seed is printed; CRASH_SEED=<n> repeats a run, CRASH_CYCLES=<n>
+sets the number of kills (scripts/stress-crash.sh runs many).
 """
 
 import os
@@ -134,7 +135,7 @@ def test_acked_records_survive_kill_9_cycles(start_broker):
     producer = new_producer(broker)
     counter = 0
     restarts = []
-    for cycle in range(6):
+    for cycle in range(int(os.environ.get("CRASH_CYCLES", 6))):
         counter = produce_for(producer, topic, acks, rng.uniform(0.2, 1.5),
                               cycle, counter)
         port = broker.port
