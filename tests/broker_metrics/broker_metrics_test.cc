@@ -13,14 +13,14 @@ std::string Batch(int64_t base_offset, int records) {
   return kafka::BuildRecordBatch({.base_offset = base_offset}, rs);
 }
 
-TEST(BrokerMetricsTest, CountBatchesAddsUpRecordsAndBytesOfEveryBatch) {
+TEST(BrokerMetricsWiringTest, CountBatchesAddsUpRecordsAndBytesOfEveryBatch) {
   const std::string records = Batch(0, 3) + Batch(3, 1) + Batch(4, 5);
   BatchTotals t = CountBatches(records);
   EXPECT_EQ(t.records, 9u);
   EXPECT_EQ(t.bytes, records.size());
 }
 
-TEST(BrokerMetricsTest, CountBatchesIgnoresTheRecordsOfATruncatedLastBatch) {
+TEST(BrokerMetricsWiringTest, CountBatchesIgnoresTheRecordsOfATruncatedLastBatch) {
   const std::string whole = Batch(0, 2);
   const std::string records = whole + Batch(2, 4).substr(0, 40);
   BatchTotals t = CountBatches(records);
@@ -29,7 +29,7 @@ TEST(BrokerMetricsTest, CountBatchesIgnoresTheRecordsOfATruncatedLastBatch) {
   EXPECT_EQ(CountBatches("").records, 0u);
 }
 
-TEST(BrokerMetricsTest, MetricsKnowTheCodecsApiAndErrorNames) {
+TEST(BrokerMetricsWiringTest, MetricsKnowTheCodecsApiAndErrorNames) {
   auto m = NewBrokerMetrics(2);
   m->kafka(1).OnRequest(0, std::chrono::microseconds(5), 3);
   m->kafka(0).OnRequest(1, std::chrono::microseconds(5), 1);
@@ -43,7 +43,7 @@ TEST(BrokerMetricsTest, MetricsKnowTheCodecsApiAndErrorNames) {
       << "a code the codec cannot name keeps a label of its own";
 }
 
-TEST(BrokerMetricsTest, WalObserverFeedsTheSyncHistograms) {
+TEST(BrokerMetricsWiringTest, WalObserverFeedsTheSyncHistograms) {
   auto m = NewBrokerMetrics(2);
   WalMetricsObserver observer(m.get());
   observer.OnSync(1, 4096, std::chrono::microseconds(250));
