@@ -1,6 +1,8 @@
-# corelogd on Debian 12: a build stage with the toolchain and -dev packages
-# (the list of scripts/install-deps.sh that the build needs), and a runtime
-# stage with only the shared libraries corelogd links.
+# corelogd on Debian 12: a build stage with the toolchain and the -dev
+# packages the CMake configure step requires (scripts/install-deps.sh lists
+# them; librdkafka-dev is needed by the test tools and benchmarks it
+# configures), and a runtime stage with only the shared libraries corelogd
+# links.
 FROM debian:12 AS build
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
@@ -8,7 +10,7 @@ RUN apt-get update \
       build-essential cmake ninja-build pkg-config \
       libboost1.81-dev libboost-program-options1.81-dev libboost-json1.81-dev \
       librocksdb-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev \
-      libzstd-dev libsnappy-dev liblz4-dev zlib1g-dev libbz2-dev \
+      libzstd-dev libsnappy-dev liblz4-dev zlib1g-dev libbz2-dev librdkafka-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
