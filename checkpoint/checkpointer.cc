@@ -60,11 +60,16 @@ Status FlushStore(rocksdb::DB* db, uint64_t epoch) {
 
 const char* ToString(Step step) {
   switch (step) {
-    case Step::kBarrier: return "barrier";
-    case Step::kCapture: return "capture";
-    case Step::kWrite: return "write";
-    case Step::kFlush: return "flush";
-    case Step::kTruncate: return "truncate";
+    case Step::kBarrier:
+      return "barrier";
+    case Step::kCapture:
+      return "capture";
+    case Step::kWrite:
+      return "write";
+    case Step::kFlush:
+      return "flush";
+    case Step::kTruncate:
+      return "truncate";
   }
   return "?";
 }
@@ -148,13 +153,16 @@ Status Checkpointer::Before(Step step) const {
 void Checkpointer::Loop() {
   // Polls often enough to notice the byte threshold; the interval alone
   // needs no polling.
-  const auto poll = options_.bytes_threshold > 0
-                        ? std::min<std::chrono::milliseconds>(options_.interval, std::chrono::milliseconds(20))
-                        : options_.interval;
+  const auto poll =
+      options_.bytes_threshold > 0
+          ? std::min<std::chrono::milliseconds>(options_.interval, std::chrono::milliseconds(20))
+          : options_.interval;
   auto next = Clock::now() + options_.interval;
   std::unique_lock lock(mu_);
   while (!stop_) {
-    wake_.wait_for(lock, std::min<Clock::duration>(poll, std::max<Clock::duration>(next - Clock::now(), Clock::duration::zero())));
+    wake_.wait_for(
+        lock, std::min<Clock::duration>(
+                  poll, std::max<Clock::duration>(next - Clock::now(), Clock::duration::zero())));
     if (stop_) break;
     if (!Due(next)) continue;
     if (Idle()) {
@@ -217,13 +225,17 @@ Result<Manifest> Checkpointer::Cut(uint64_t epoch, State* state) {
     wal::CoreWriter* writer = &wal_->writer(core);
     host->RunOnCore(core, [round, host, writer, core, epoch, fail_capture] {
       auto position = writer->AppendBarrier(epoch);
-      if (!position) return round->Fail(position.error().Wrap("barrier on core " + std::to_string(core)));
+      if (!position)
+        return round->Fail(position.error().Wrap("barrier on core " + std::to_string(core)));
       writer->Sync([round, host, core, epoch, pos = *position, fail_capture](Status synced) {
-        if (!synced) return round->Fail(synced.error().Wrap("syncing the barrier of core " + std::to_string(core)));
+        if (!synced)
+          return round->Fail(
+              synced.error().Wrap("syncing the barrier of core " + std::to_string(core)));
         host->RunOnCore(core, [round, host, core, epoch, pos, fail_capture] {
           if (fail_capture) return round->Fail(MakeError(Errc::kInjected, "capture failed"));
           auto captured = host->CaptureCore(core, epoch);
-          if (!captured) return round->Fail(captured.error().Wrap("capturing core " + std::to_string(core)));
+          if (!captured)
+            return round->Fail(captured.error().Wrap("capturing core " + std::to_string(core)));
           round->Done(core, pos, std::move(*captured));
         });
       });
@@ -232,15 +244,18 @@ Result<Manifest> Checkpointer::Cut(uint64_t epoch, State* state) {
   std::unique_lock lock(round->mu);
   const auto deadline = Clock::now() + options_.barrier_timeout;
   while (round->remaining > 0 && !round->error && !stopping_.load()) {
-    if (round->cv.wait_until(lock, std::min(deadline, Clock::now() + std::chrono::milliseconds(50))) ==
+    if (round->cv.wait_until(lock,
+                             std::min(deadline, Clock::now() + std::chrono::milliseconds(50))) ==
             std::cv_status::timeout &&
         Clock::now() >= deadline) {
       return MakeError(Errc::kTimeout, "epoch " + std::to_string(epoch) + ": " +
-                                           std::to_string(round->remaining) + " cores did not report");
+                                           std::to_string(round->remaining) +
+                                           " cores did not report");
     }
   }
   if (round->error) return round->error->Wrap("epoch " + std::to_string(epoch));
-  if (round->remaining > 0) return MakeError(Errc::kStopped, "stopped during epoch " + std::to_string(epoch));
+  if (round->remaining > 0)
+    return MakeError(Errc::kStopped, "stopped during epoch " + std::to_string(epoch));
   for (State& s : round->states) std::move(s.begin(), s.end(), std::back_inserter(*state));
   lock.unlock();
   CORELOG_ASSIGN_OR_RETURN(State shared, host_->CaptureShared(epoch));
@@ -260,7 +275,8 @@ Status Checkpointer::Persist(const Manifest& manifest, const State& state) {
 // checkpoint; the next one deletes what this one left.
 void Checkpointer::Truncate(const Manifest& manifest) {
   if (auto st = Before(Step::kTruncate); !st) {
-    LOG_WARN("checkpoint epoch " << manifest.epoch << ": WAL not reclaimed: " << st.error().message());
+    LOG_WARN("checkpoint epoch " << manifest.epoch
+                                 << ": WAL not reclaimed: " << st.error().message());
     return;
   }
   size_t deleted = 0;

@@ -51,9 +51,9 @@ struct Options {
 
 // What the metrics (or an operator) can read; a consistent snapshot.
 struct Stats {
-  uint64_t epoch = 0;             // of the last durable checkpoint
-  uint64_t checkpoints = 0;       // durable checkpoints since start
-  uint64_t failures = 0;          // failed attempts since start
+  uint64_t epoch = 0;        // of the last durable checkpoint
+  uint64_t checkpoints = 0;  // durable checkpoints since start
+  uint64_t failures = 0;     // failed attempts since start
   int64_t last_success_unix_ms = 0;
   std::chrono::nanoseconds last_duration{0};
   std::vector<uint64_t> positions;  // per core, covered by the last checkpoint

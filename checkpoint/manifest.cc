@@ -34,9 +34,9 @@ Result<Manifest> DecodeManifest(std::string_view bytes) {
   m.unix_ms = DecodeLE<int64_t>(bytes.data() + 9);
   uint32_t cores = DecodeLE<uint32_t>(bytes.data() + 17);
   if (cores == 0 || cores > kMaxCores || bytes.size() != kFixedSize + 8ull * cores) {
-    return MakeError(Errc::kBadManifest,
-                     "checkpoint manifest names " + std::to_string(cores) + " cores in " +
-                         std::to_string(bytes.size()) + " bytes");
+    return MakeError(Errc::kBadManifest, "checkpoint manifest names " + std::to_string(cores) +
+                                             " cores in " + std::to_string(bytes.size()) +
+                                             " bytes");
   }
   for (uint32_t i = 0; i < cores; ++i) {
     m.positions.push_back(DecodeLE<uint64_t>(bytes.data() + kFixedSize + 8 * i));

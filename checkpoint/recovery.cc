@@ -53,18 +53,20 @@ int64_t UnixMs() {
 
 // Replays every core of `wal`: from the manifest's position when the
 // manifest describes this layout, else from the oldest retained entry.
-Status Replay(wal::Manager& wal, const std::optional<Manifest>& manifest, const RecoveryHooks& hooks,
-              Recovered* out) {
+Status Replay(wal::Manager& wal, const std::optional<Manifest>& manifest,
+              const RecoveryHooks& hooks, Recovered* out) {
   const bool same_layout = manifest && manifest->positions.size() == wal.num_cores();
   for (uint32_t core = 0; core < wal.num_cores(); ++core) {
     uint64_t from = wal.writer(core).oldest_position();
     if (same_layout) {
-      if (manifest->positions[core] < from || manifest->positions[core] > wal.writer(core).position()) {
-        return MakeError(Errc::kMissingWal,
-                         "the checkpoint of epoch " + std::to_string(manifest->epoch) + " needs core " +
-                             std::to_string(core) + "'s WAL from position " +
-                             std::to_string(manifest->positions[core]) + ", but it holds " +
-                             std::to_string(from) + ".." + std::to_string(wal.writer(core).position()));
+      if (manifest->positions[core] < from ||
+          manifest->positions[core] > wal.writer(core).position()) {
+        return MakeError(Errc::kMissingWal, "the checkpoint of epoch " +
+                                                std::to_string(manifest->epoch) + " needs core " +
+                                                std::to_string(core) + "'s WAL from position " +
+                                                std::to_string(manifest->positions[core]) +
+                                                ", but it holds " + std::to_string(from) + ".." +
+                                                std::to_string(wal.writer(core).position()));
       }
       from = manifest->positions[core];
     }
@@ -73,8 +75,9 @@ Status Replay(wal::Manager& wal, const std::optional<Manifest>& manifest, const 
       CORELOG_ASSIGN_OR_RETURN(std::optional<wal::Entry> entry, reader->Next());
       if (!entry) break;
       auto st = hooks.apply(*entry);
-      if (!st) return st.error().Wrap("replaying core " + std::to_string(core) + " at position " +
-                                      std::to_string(entry->position));
+      if (!st)
+        return st.error().Wrap("replaying core " + std::to_string(core) + " at position " +
+                               std::to_string(entry->position));
       ++out->replayed_entries;
       out->replayed_bytes += entry->end_position - entry->position;
     }
@@ -94,8 +97,8 @@ Result<std::unique_ptr<wal::Manager>> OpenExisting(wal::Options options, uint32_
 // leaves either the old WAL with a checkpoint that the old WAL's replay
 // completes, or the new WAL with a checkpoint that covers all of the old.
 Result<std::unique_ptr<wal::Manager>> Relayout(const wal::Options& options, rocksdb::DB* db,
-                                              const RecoveryHooks& hooks, uint64_t epoch,
-                                              Recovered* out) {
+                                               const RecoveryHooks& hooks, uint64_t epoch,
+                                               Recovered* out) {
   wal::FileSystem* fs = wal::FileSystemOf(options);
   wal::Options staging = options;
   staging.dir = StagingDir(options);
@@ -120,7 +123,8 @@ Result<std::unique_ptr<wal::Manager>> Relayout(const wal::Options& options, rock
 
 }  // namespace
 
-Result<Recovered> Recover(const wal::Options& options, rocksdb::DB* db, const RecoveryHooks& hooks) {
+Result<Recovered> Recover(const wal::Options& options, rocksdb::DB* db,
+                          const RecoveryHooks& hooks) {
   Recovered out;
   CORELOG_ASSIGN_OR_RETURN(out.manifest, ReadManifest(db));
   CORELOG_ASSIGN_OR_RETURN(out.previous_cores, CoresOnDisk(options));
@@ -129,8 +133,9 @@ Result<Recovered> Recover(const wal::Options& options, rocksdb::DB* db, const Re
   if (out.previous_cores == 0) {
     if (out.manifest && std::any_of(out.manifest->positions.begin(), out.manifest->positions.end(),
                                     [](uint64_t p) { return p > 0; })) {
-      return MakeError(Errc::kMissingWal, "the checkpoint of epoch " + std::to_string(out.manifest->epoch) +
-                                              " needs WAL entries but " + options.dir + " holds none");
+      return MakeError(Errc::kMissingWal,
+                       "the checkpoint of epoch " + std::to_string(out.manifest->epoch) +
+                           " needs WAL entries but " + options.dir + " holds none");
     }
     CORELOG_TRY(RemoveLeftovers(options));
     auto created = wal::Manager::Create(options);

@@ -42,7 +42,8 @@ class CheckpointTest : public ::testing::Test {
   }
 
   Checkpointer& Make(Options options = {}) {
-    checkpointer_ = std::make_unique<Checkpointer>(std::move(options), wal_.get(), db_.get(), host_.get());
+    checkpointer_ =
+        std::make_unique<Checkpointer>(std::move(options), wal_.get(), db_.get(), host_.get());
     return *checkpointer_;
   }
   void AppendEverywhere(int n) {
@@ -121,7 +122,9 @@ TEST_F(CheckpointTest, ManifestHoldsEpochBarrierPositionsAndTime) {
   ASSERT_TRUE(m) << m.error().message();
   EXPECT_EQ(m->epoch, before + 1);
   EXPECT_EQ(m->positions.size(), kCores);
-  EXPECT_GE(m->unix_ms, std::chrono::duration_cast<std::chrono::milliseconds>(t0.time_since_epoch()).count() - 1);
+  EXPECT_GE(
+      m->unix_ms,
+      std::chrono::duration_cast<std::chrono::milliseconds>(t0.time_since_epoch()).count() - 1);
   auto stored = ReadManifest(db_.get());
   ASSERT_TRUE(stored && *stored);
   EXPECT_EQ(**stored, *m);
@@ -187,7 +190,8 @@ TEST_F(CheckpointTest, StateAtTheCutMatchesTheEntriesBeforeTheBarrier) {
   }
   for (size_t i = 1; i < manifests.size(); ++i) {
     EXPECT_GT(manifests[i].epoch, manifests[i - 1].epoch);
-    for (uint32_t c = 0; c < kCores; ++c) EXPECT_GT(manifests[i].positions[c], manifests[i - 1].positions[c]);
+    for (uint32_t c = 0; c < kCores; ++c)
+      EXPECT_GT(manifests[i].positions[c], manifests[i - 1].positions[c]);
   }
 }
 
@@ -198,7 +202,8 @@ TEST_F(CheckpointTest, WalIsTruncatedOnlyAfterTheManifestIsDurable) {
   Options options;
   options.before_step = [&](Step step) -> Status {
     if (step == Step::kFlush) {
-      for (uint32_t c = 0; c < kCores; ++c) oldest_at_flush.push_back(wal_->writer(c).oldest_position());
+      for (uint32_t c = 0; c < kCores; ++c)
+        oldest_at_flush.push_back(wal_->writer(c).oldest_position());
       durable_at_flush = *ReadManifest(CrashImage(db_.get(), dir_.path() + "/img1").get());
     }
     if (step == Step::kTruncate) {
@@ -246,7 +251,8 @@ TEST_P(FailedStepTest, LeavesTheLastCheckpointRecoverable) {
     ASSERT_FALSE(second);
     EXPECT_EQ(cp.stats().failures, 1u);
     EXPECT_EQ(cp.stats().epoch, first->epoch);
-    for (uint32_t c = 0; c < kCores; ++c) EXPECT_LE(wal_->writer(c).oldest_position(), first->positions[c]);
+    for (uint32_t c = 0; c < kCores; ++c)
+      EXPECT_LE(wal_->writer(c).oldest_position(), first->positions[c]);
   }
   AppendEverywhere(30);
   auto appended = Appended();
@@ -277,8 +283,8 @@ TEST_P(FailedStepTest, NextCheckpointSucceedsAfterAFailure) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryStep, FailedStepTest,
-                         ::testing::Values(Step::kBarrier, Step::kCapture, Step::kWrite, Step::kFlush,
-                                           Step::kTruncate),
+                         ::testing::Values(Step::kBarrier, Step::kCapture, Step::kWrite,
+                                           Step::kFlush, Step::kTruncate),
                          [](const auto& info) { return std::string(ToString(info.param)); });
 
 TEST_F(CheckpointTest, CoreThatNeverReportsTimesOutTheCheckpoint) {

@@ -120,7 +120,8 @@ class FakeHost final : public Host {
       auto& writer = wal_->writer(core);
       for (int i = 0; i < n; ++i) {
         int64_t seq = next_[core]++;
-        auto pos = writer.AppendData(core, seq, std::string(200, static_cast<char>('a' + seq % 26)));
+        auto pos =
+            writer.AppendData(core, seq, std::string(200, static_cast<char>('a' + seq % 26)));
         CORELOG_CHECK(pos.has_value(), "append");
         writer.Sync([this, core](Status st) {
           CORELOG_CHECK(st.has_value(), "sync");
