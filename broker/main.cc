@@ -82,6 +82,7 @@ int Run(Config config) {
 
 int main(int argc, char** argv) {
   using namespace corelog::broker;
+  BlockShutdownSignals();
   auto parsed = ParseCommandLine(argc, argv);
   if (!parsed) {
     std::fprintf(stderr, "corelogd: %s\nRun 'corelogd --help' for the options.\n",

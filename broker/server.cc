@@ -3,6 +3,8 @@
 #include <boost/asio.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 
+#include <signal.h>
+
 #include <atomic>
 #include <deque>
 #include <future>
@@ -316,11 +318,15 @@ class Server::Impl {
   }
 
   void WaitForShutdownSignal() {
-    asio::io_context io;
-    asio::signal_set signals(io, SIGINT, SIGTERM);
+    // The signals are blocked in every thread (BlockShutdownSignals), so
+    // one that arrived before this call is pending, not lost.
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
     int received = 0;
-    signals.async_wait([&](boost::system::error_code, int sig) { received = sig; });
-    io.run();
+    while (sigwait(&set, &received) != 0) {
+    }
     LOG_INFO("received signal " << received << ", shutting down");
     std::promise<void> closed;
     asio::post(cores_.io(0), [&] {
@@ -354,6 +360,14 @@ class Server::Impl {
   std::atomic<int> open_connections_{0};
   std::vector<std::list<std::weak_ptr<Connection>>> connections_;
 };
+
+void BlockShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
 
 Server::Server(const ServerOptions& options) : impl_(std::make_unique<Impl>(options)) {}
 Server::~Server() = default;

@@ -51,6 +51,11 @@ struct ServerOptions {
   metrics::BrokerMetrics* metrics = nullptr;
 };
 
+// Blocks SIGINT and SIGTERM in the calling thread and every thread it starts
+// later; call first in main(). WaitForShutdownSignal then takes them with
+// sigwait, so a signal sent at any moment after start-up shuts down cleanly.
+void BlockShutdownSignals();
+
 class Server {
  public:
   explicit Server(const ServerOptions& options);
