@@ -419,6 +419,70 @@ TEST_P(LayoutChangeTest, ChangingTheCoreCountLosesAndDuplicatesNothing) {
 
 INSTANTIATE_TEST_SUITE_P(Cores, LayoutChangeTest, ::testing::Values(1u, 2u, 5u));
 
+TEST_F(CheckpointTest, CrashBetweenTheLayoutRenamesRecovers) {
+  auto& cp = Make();
+  AppendEverywhere(40);
+  ASSERT_TRUE(cp.RunOnce());
+  AppendEverywhere(9);
+  auto appended = Appended();
+  EXPECT_EQ(CrashAndRecover(2), appended);
+  // Pretend the change stopped after its checkpoint and the first rename:
+  // no WAL, the new one still staged, the old one retired.
+  recovered_.wal.reset();
+  std::filesystem::rename(wal_options_.dir, wal_options_.dir + ".new");
+  std::filesystem::create_directories(wal_options_.dir + ".retired/core-0");
+  RecoveryHooks hooks;
+  hooks.apply = [](const wal::Entry&) { return Ok(); };
+  hooks.state = [] { return Result<State>(State{}); };
+  wal::Options options = wal_options_;
+  options.num_cores = 2;
+  auto again = Recover(options, recovered_image_.get(), hooks);
+  ASSERT_TRUE(again) << again.error().message();
+  EXPECT_EQ((*again).wal->num_cores(), 2u);
+  EXPECT_EQ((*again).replayed_entries, 0u);
+  EXPECT_FALSE(std::filesystem::exists(wal_options_.dir + ".new"));
+  EXPECT_FALSE(std::filesystem::exists(wal_options_.dir + ".retired"));
+  for (uint32_t c = 0; c < kCores; ++c) {
+    std::string v;
+    ASSERT_TRUE(recovered_image_->Get(rocksdb::ReadOptions(), CountKey(c), &v).ok());
+    EXPECT_EQ(std::stoll(v), appended[c]);
+  }
+}
+
+TEST_F(CheckpointTest, CrashBeforeTheLayoutRenamesRepeatsTheChange) {
+  auto& cp = Make();
+  AppendEverywhere(40);
+  ASSERT_TRUE(cp.RunOnce());
+  AppendEverywhere(9);
+  auto appended = Appended();
+  host_->Settle();
+  checkpointer_.reset();
+  wal_.reset();
+  host_.reset();
+  // The new layout's checkpoint is durable but the old WAL is still in
+  // place: its manifest describes 2 cores, the WAL has 3.
+  Manifest relayout{99, {0, 0}, 0};
+  State state;
+  ASSERT_TRUE(WriteDurably(db_.get(), relayout, state));
+  std::vector<int64_t> counts(kCores, 0);
+  RecoveryHooks hooks;
+  hooks.apply = [&](const wal::Entry& e) -> Status {
+    if (e.kind == wal::EntryKind::kData)
+      counts[e.partition_id] = std::max(counts[e.partition_id], e.base_offset + 1);
+    return Ok();
+  };
+  hooks.state = [] { return Result<State>(State{}); };
+  wal::Options options = wal_options_;
+  options.num_cores = 2;
+  auto r = Recover(options, db_.get(), hooks);
+  ASSERT_TRUE(r) << r.error().message();
+  // The whole old WAL is handed over again, and the epoch keeps growing.
+  EXPECT_EQ(counts, appended);
+  EXPECT_EQ(r->previous_cores, kCores);
+  EXPECT_EQ(r->wal->num_cores(), 2u);
+  EXPECT_GT(r->epoch, 99u);
+}
+
 TEST_F(CheckpointTest, MissingWalThatTheManifestNeedsFailsRecovery) {
   auto& cp = Make();
   AppendEverywhere(30);
