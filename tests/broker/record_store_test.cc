@@ -1,5 +1,6 @@
 #include "broker/record_store.h"
 
+#include <rocksdb/db.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -136,6 +137,56 @@ TEST_F(RecordStoreTest, TopicsAndNextPartitionIdSurviveReopen) {
   Reopen();
   EXPECT_TRUE(store_->LoadTopics()->empty());
   EXPECT_EQ(*store_->LoadNextPartitionId(), 7u);
+}
+
+}  // namespace
+}  // namespace corelog::broker
+
+namespace corelog::broker {
+namespace {
+
+TEST_F(RecordStoreTest, ScanBatchesStartsAtTheBatchHoldingTheOffset) {
+  PutThree();
+  std::vector<BatchInfo> seen;
+  ASSERT_TRUE(store_->ScanBatches(7, 7, [&](const BatchInfo& b) {
+    seen.push_back(b);
+    return true;
+  }));
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_EQ(seen[0].base_offset, 5);
+  EXPECT_EQ(seen[0].last_offset, 9);
+  EXPECT_EQ(seen[0].max_timestamp, 200);
+  EXPECT_EQ(seen[0].size, 70);
+  EXPECT_EQ(seen[1].base_offset, 10);
+  int calls = 0;
+  ASSERT_TRUE(store_->ScanBatches(7, 0, [&](const BatchInfo&) { return ++calls < 2; }));
+  EXPECT_EQ(calls, 2);
+}
+
+TEST_F(RecordStoreTest, DeleteBatchesBeforeRemovesOnlyLowerBaseOffsets) {
+  PutThree();
+  ASSERT_TRUE(store_->DeleteBatchesBefore(7, 5));
+  std::string out;
+  ASSERT_TRUE(store_->ReadBatches(7, 0, 15, 1 << 20, &out));
+  EXPECT_EQ(Bases(out), (std::vector<int64_t>{5, 10}));
+}
+
+TEST_F(RecordStoreTest, PartitionStateRoundTripsAndGoesWithThePartition) {
+  PutThree();
+  rocksdb::DB* db = store_->db();
+  ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), PartitionStateKey(7),
+                      EncodePartitionState({5, 15, 140}))
+                  .ok());
+  auto states = store_->LoadPartitionStates();
+  ASSERT_TRUE(states) << states.error().message();
+  ASSERT_EQ(states->count(7), 1u);
+  EXPECT_EQ(states->at(7).log_start, 5);
+  EXPECT_EQ(states->at(7).log_end, 15);
+  EXPECT_EQ(states->at(7).stored_bytes, 140);
+  ASSERT_TRUE(store_->DeletePartition(7));
+  Reopen();
+  EXPECT_TRUE(store_->LoadPartitionStates()->empty());
+  EXPECT_TRUE(store_->Range(7)->empty);
 }
 
 }  // namespace
