@@ -17,10 +17,10 @@ bool Advertised(const kafka::ApiInfo& api) {
     case kafka::ApiFamily::kCore:
     case kafka::ApiFamily::kConsumerGroup:
     case kafka::ApiFamily::kIdempotence:
+    case kafka::ApiFamily::kAdmin:
       return true;
-    default:
-      return api.key == kafka::ApiKey::kDeleteRecords;
   }
+  return false;
 }
 
 }  // namespace
@@ -71,6 +71,8 @@ void KafkaHandler::Dispatch(RequestContext ctx) {
     case kafka::ApiKey::kDeleteGroups: return DeleteGroups(ctx);
     case kafka::ApiKey::kOffsetDelete: return OffsetDelete(ctx);
     case kafka::ApiKey::kInitProducerId: return InitProducerId(ctx);
+    case kafka::ApiKey::kCreatePartitions: return CreatePartitions(ctx);
+    case kafka::ApiKey::kAlterConfigs: return AlterConfigs(ctx);
     default:
       LOG_WARN("closing connection: no handler for " << kafka::ApiName(ctx.header.api_key));
       return ctx.respond(Reply::Close());

@@ -84,6 +84,8 @@ class KafkaHandler final : public RequestHandler {
   void DeleteGroups(const RequestContext& ctx);
   void OffsetDelete(const RequestContext& ctx);
   void InitProducerId(const RequestContext& ctx);
+  void CreatePartitions(const RequestContext& ctx);
+  void AlterConfigs(const RequestContext& ctx);
 
   Storage* storage_;
   Cores* cores_;

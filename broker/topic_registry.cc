@@ -32,10 +32,14 @@ bool ValidTopicName(const std::string& name) {
   return true;
 }
 
-std::shared_ptr<Topic> TopicRegistry::Build(TopicMeta meta) const {
+std::shared_ptr<Topic> TopicRegistry::Build(TopicMeta meta, const Topic* previous) const {
   auto topic = std::make_shared<Topic>();
   for (size_t i = 0; i < meta.partition_ids.size(); ++i) {
     int32_t index = static_cast<int32_t>(i);
+    if (previous && i < previous->partitions.size()) {
+      topic->partitions.push_back(previous->partitions[i]);
+      continue;
+    }
     topic->partitions.push_back(std::make_shared<Partition>(
         meta.name, index, meta.partition_ids[i], OwnerCore(meta.name, index, num_cores_)));
   }
@@ -101,6 +105,48 @@ Result<TopicRegistry::Created> TopicRegistry::Create(const std::string& name, in
   for (const auto& p : topic->partitions) by_id_[p->id] = p;
   topics_[name] = topic;
   return Created{topic, true};
+}
+
+Result<std::shared_ptr<const Topic>> TopicRegistry::Publish(TopicMeta meta, const Topic& previous,
+                                                            uint32_t next_partition_id) {
+  CORELOG_TRY(store_->PutTopic(meta, next_partition_id));
+  next_partition_id_ = next_partition_id;
+  auto topic = Build(std::move(meta), &previous);
+  for (const auto& p : topic->partitions) by_id_[p->id] = p;
+  topics_[topic->meta.name] = topic;
+  return std::shared_ptr<const Topic>(topic);
+}
+
+Result<std::shared_ptr<const Topic>> TopicRegistry::AddPartitions(const std::string& name,
+                                                                  int32_t total) {
+  std::lock_guard lock(mu_);
+  auto it = topics_.find(name);
+  if (it == topics_.end()) {
+    return Error(std::make_error_code(std::errc::no_such_file_or_directory), "no topic " + name);
+  }
+  const Topic& previous = *it->second;
+  const auto current = static_cast<int32_t>(previous.partitions.size());
+  if (total <= current) {
+    return Error(std::make_error_code(std::errc::invalid_argument),
+                 "topic " + name + " has " + std::to_string(current) +
+                     " partitions; the new count must be larger");
+  }
+  TopicMeta meta = previous.meta;
+  uint32_t next = next_partition_id_;
+  for (int32_t i = current; i < total; ++i) meta.partition_ids.push_back(next++);
+  return Publish(std::move(meta), previous, next);
+}
+
+Result<std::shared_ptr<const Topic>> TopicRegistry::ReplaceConfigs(
+    const std::string& name, std::map<std::string, std::string> configs) {
+  std::lock_guard lock(mu_);
+  auto it = topics_.find(name);
+  if (it == topics_.end()) {
+    return Error(std::make_error_code(std::errc::no_such_file_or_directory), "no topic " + name);
+  }
+  TopicMeta meta = it->second->meta;
+  meta.configs = std::move(configs);
+  return Publish(std::move(meta), *it->second, next_partition_id_);
 }
 
 Result<bool> TopicRegistry::Delete(const std::string& name) {

@@ -46,6 +46,13 @@ class TopicRegistry {
   };
   Result<Created> Create(const std::string& name, int32_t partitions,
                          std::map<std::string, std::string> configs);
+  // Grows a topic to `total` partitions (CreatePartitions); the existing
+  // partitions keep their state. Fails if the topic is missing or `total`
+  // is not larger than its partition count.
+  Result<std::shared_ptr<const Topic>> AddPartitions(const std::string& name, int32_t total);
+  // Replaces a topic's configs (AlterConfigs).
+  Result<std::shared_ptr<const Topic>> ReplaceConfigs(const std::string& name,
+                                                      std::map<std::string, std::string> configs);
   // Removes a topic and its records; returns false if there was none.
   Result<bool> Delete(const std::string& name);
 
@@ -54,7 +61,10 @@ class TopicRegistry {
   void SetMetrics(metrics::BrokerMetrics* metrics);
 
  private:
-  std::shared_ptr<Topic> Build(TopicMeta meta) const;
+  // Partitions that `previous` already has are reused, with their state.
+  std::shared_ptr<Topic> Build(TopicMeta meta, const Topic* previous = nullptr) const;
+  Result<std::shared_ptr<const Topic>> Publish(TopicMeta meta, const Topic& previous,
+                                               uint32_t next_partition_id);
 
   RecordStore* store_;
   uint32_t num_cores_;

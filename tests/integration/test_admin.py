@@ -130,3 +130,43 @@ def test_created_and_deleted_topics_survive_restart(broker, admin_for):
     topics = topic_partitions(broker.bootstrap)
     assert topics.get("adm-keep") == 4, topics
     assert "adm-drop" not in topics, topics
+
+
+def test_create_partitions_grows_a_topic_and_keeps_its_records(broker, admin_for):
+    from kafka.admin import NewPartitions
+    admin = admin_for(broker)
+    admin.create_topics([NewTopic("adm-grow", 2, 1)], timeout_ms=10000)
+    assert produce_kafka_python(broker.bootstrap, "adm-grow",
+                                [Record(b"k", b"before", [])], partition=1) == [0]
+    admin.create_partitions({"adm-grow": NewPartitions(5)})
+    assert wait_until(lambda: topic_partitions(broker.bootstrap).get("adm-grow") == 5)
+    assert produce_kafka_python(broker.bootstrap, "adm-grow",
+                                [Record(b"k", b"new", [])], partition=4) == [0]
+    # The old partition kept its log: the next record lands after it.
+    assert produce_kafka_python(broker.bootstrap, "adm-grow",
+                                [Record(b"k", b"after", [])], partition=1) == [1]
+    with pytest.raises(kafka.errors.InvalidPartitionsError):
+        admin.create_partitions({"adm-grow": NewPartitions(3)})
+    broker.restart()
+    assert topic_partitions(broker.bootstrap).get("adm-grow") == 5
+    assert [r.value for r in consume_kcat(broker.bootstrap, "adm-grow", partition=4)] == [b"new"]
+
+
+def test_alter_configs_changes_topic_configs_durably(broker, admin_for):
+    admin = admin_for(broker)
+    admin.create_topics([NewTopic("adm-alter", 1, 1)], timeout_ms=10000)
+
+    def retention(client=admin):
+        [resp] = client.describe_configs([ConfigResource(ConfigResourceType.TOPIC, "adm-alter")])
+        return {e[0]: e[1] for e in resp.resources[0][4]}["retention.ms"]
+
+    resp = admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, "adm-alter",
+                                                 configs={"retention.ms": "123456"})])
+    assert resp.resources[0][0] == 0
+    assert retention() == "123456"
+    resp = admin.alter_configs([ConfigResource(ConfigResourceType.TOPIC, "adm-alter",
+                                                 configs={"retention.ms": "soon"})])
+    assert resp.resources[0][0] == 40, "INVALID_CONFIG"
+    assert retention() == "123456"
+    broker.restart()
+    assert retention(admin_for(broker)) == "123456"
