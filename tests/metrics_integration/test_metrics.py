@@ -5,11 +5,12 @@ Guarantees checked: the health endpoints answer as documented; /metrics
 passes `promtool check metrics` and has every metric of issue 5; the WAL,
 checkpoint and Kafka series exist in Prometheus and move with the workload;
 every PromQL expression of the Grafana dashboard (Grafana variables
-substituted) returns data; the dashboard's layout and the compose stack's
+substituted) returns a finite number; the dashboard's layout and the compose stack's
 configuration are consistent and lint clean.
 """
 
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -23,8 +24,9 @@ from metrics_stack import (GROUP, GROUP_LAG, POLL_TIMEOUT, RECORDS, REPO, TOPIC,
 DASHBOARD = REPO / "configs/grafana/dashboards/corelog.json"
 DATASOURCES = REPO / "configs/grafana/provisioning/datasources/prometheus.yml"
 ROWS = ["Sync lag", "Checkpoint lag", "Kafka traffic and errors", "Consumer lag"]
-# What Grafana would put in for its built-in variables at a 15-minute range.
-BUILTINS = {"__rate_interval": "30s", "__interval": "5s", "__interval_ms": "5000",
+# What Grafana would put in for its built-in variables at a 15-minute range;
+# the rate window covers the whole workload however slow the machine is.
+BUILTINS = {"__rate_interval": "1m", "__interval": "5s", "__interval_ms": "5000",
             "__range": "15m", "__range_s": "900", "__range_ms": "900000"}
 ISSUE_METRICS = {
     "corelog_wal_written_bytes_total": "counter",
@@ -152,11 +154,16 @@ def test_checkpoint_series_exist_and_move(stack):
                  "corelog_checkpoint_last_success_timestamp_seconds",
                  "corelog_checkpoint_duration_seconds_count"):
         assert p.query(name), f"no {name} series"
-    # Before the checkpoint thread exists the lag grows with every write;
-    # with it, the epoch advances. Either way the checkpoint view moves.
-    wait_for("checkpoint lag or epoch to change",
-             lambda: p.query("changes(corelog_checkpoint_lag_bytes[5m]) > 0 or "
-                             "changes(corelog_checkpoint_epoch[5m]) > 0"))
+    # The checkpoint thread cuts an epoch every second (checkpoint.interval.ms).
+    wait_for("the checkpoint epoch to advance",
+             lambda: p.query("changes(corelog_checkpoint_epoch[5m]) > 0"))
+    wait_for("checkpoint durations to be observed",
+             lambda: (p.value("corelog_checkpoint_duration_seconds_count") or 0) > 0)
+    wait_for("a recent successful checkpoint",
+             lambda: p.query("time() - corelog_checkpoint_last_success_timestamp_seconds < 30"))
+    # The lag itself may read 0 at every scrape: a checkpoint a second covers
+    # a short workload between two scrapes. It must stay a sane byte count.
+    assert p.query("corelog_checkpoint_lag_bytes >= 0"), "no checkpoint lag series"
     assert p.value("sum(corelog_checkpoint_failures_total)") == 0
 
 
@@ -195,11 +202,15 @@ def test_every_dashboard_query_returns_data(stack):
         p.query(expr)  # valid PromQL, or fail at once
     pending = list(queries)
 
+    def has_number(expr):
+        # NaN (a quantile of no observations, 0/0) is not data on a graph.
+        return any(math.isfinite(float(r["value"][1])) for r in p.query(expr))
+
     def all_have_data():
-        pending[:] = [(t, q) for t, q in pending if not p.query(q)]
+        pending[:] = [(t, q) for t, q in pending if not has_number(q)]
         return not pending
 
-    wait_for(f"every dashboard query to return data (still empty: {pending})",
+    wait_for(f"every dashboard query to return a number (still without: {pending})",
              all_have_data, timeout=POLL_TIMEOUT, interval=0.5)
 
 
