@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "broker/kafka/record_batch.h"
 #include "common/coding.h"
 
 namespace corelog::broker {
@@ -112,6 +113,21 @@ TEST_F(RecordStoreTest, TimestampLookupFindsTheFirstBatchAtOrAfter) {
   auto hidden = store_->OffsetForTimestamp(7, 250, 10);  // 10-14 is above the end offset
   ASSERT_TRUE(hidden);
   EXPECT_EQ(hidden->offset, -1);
+}
+
+TEST_F(RecordStoreTest, TimestampLookupFindsTheRecordInsideABatch) {
+  std::vector<kafka::Record> records(4);
+  for (int i = 0; i < 4; ++i) {
+    records[i].timestamp = 1000 + 10 * i;
+    records[i].value = "v";
+  }
+  kafka::BatchOptions options;
+  options.base_offset = 20;
+  ASSERT_TRUE(store_->PutBatch(9, 20, kafka::BuildRecordBatch(options, records)));
+  auto found = store_->OffsetForTimestamp(9, 1015, 24);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->offset, 22);
+  EXPECT_EQ(found->timestamp, 1020);
 }
 
 TEST_F(RecordStoreTest, DeletePartitionRemovesItsRecordsOnly) {
