@@ -22,23 +22,12 @@
 
 #include "checkpoint/host.h"
 #include "common/check.h"
+#include "tests/common/temp_dir.h"
 #include "wal/manager.h"
 
 namespace corelog::checkpoint::testing {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "ckpt_test_XXXXXX").string();
-    CORELOG_CHECK(::mkdtemp(tmpl.data()) != nullptr, "mkdtemp");
-    path_ = tmpl;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using corelog::testing::TempDir;
 
 // One thread per core running posted tasks in order.
 class FakeCores {

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "common/check.h"
+#include "tests/common/temp_dir.h"
 #include <string>
 #include <vector>
 
@@ -25,20 +26,7 @@ inline Options MemOptions(FaultFileSystem* fs, uint32_t cores = 2) {
   return options;
 }
 
-// A fresh directory under $TMPDIR, removed with the object.
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "wal_test_XXXXXX").string();
-    CORELOG_CHECK(::mkdtemp(tmpl.data()) != nullptr, "mkdtemp");
-    path_ = tmpl;
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using corelog::testing::TempDir;
 
 // Every entry of `core` under the options' policy; fails the test on error.
 inline std::vector<OwnedEntry> ReadCore(const Options& options, uint32_t core) {
