@@ -10,7 +10,7 @@ if [[ ${CORELOG_SKIP_SANITIZE:-0} != 1 ]]; then
   echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
   bash scripts/build.sh build-asan -DCORELOG_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
   ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan -L unit --output-on-failure -j2 \
-    --timeout 600 | tail -n 5
+    --timeout 600 | tail -n 8
 fi
 
 echo "== all tests"
