@@ -262,15 +262,7 @@ void KafkaHandler::DeleteTopics(const RequestContext& ctx) {
 namespace {
 
 // One DeleteRecords request; the last owner core to finish answers.
-struct DeleteRecordsState {
-  RequestContext ctx;
-  kafka::DeleteRecordsResponse response;
-  std::atomic<int> pending{1};
-
-  void Finish() {
-    if (pending.fetch_sub(1, std::memory_order_acq_rel) == 1) ctx.Send(response);
-  }
-};
+using DeleteRecordsState = CrossCoreResponse<kafka::DeleteRecordsResponse>;
 
 struct DeleteRecordsWork {
   std::shared_ptr<Partition> partition;

@@ -5,6 +5,7 @@
 // the partition's owner core (see produce_handler.cc, fetch_handler.cc).
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,23 @@ struct RequestContext {
     Reply reply{kafka::EncodeResponseFrame(header, response)};
     reply.error_code = ResponseErrorCode(response);
     respond(std::move(reply));
+  }
+};
+
+// A response assembled on several owner cores: each partition's task fills
+// its own pre-built slot and calls Finish(); the last one sends. The
+// dispatcher holds one share itself, so nothing is sent while it is still
+// posting tasks.
+template <class Response>
+struct CrossCoreResponse {
+  RequestContext ctx;
+  Response response;
+  std::atomic<int> pending{1};
+  bool reply = true;  // false for acks=0
+
+  void Finish() {
+    if (pending.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+    if (reply) ctx.Send(response);
   }
 };
 

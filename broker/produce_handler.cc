@@ -14,18 +14,7 @@ namespace {
 
 using kafka::ErrorCode;
 
-// Shared by the owner cores' completions; the last one to finish answers.
-struct ProduceState {
-  RequestContext ctx;
-  kafka::ProduceResponse response;
-  std::atomic<int> pending{1};
-  bool reply = true;
-
-  void Finish() {
-    if (pending.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-    if (reply) ctx.Send(response);
-  }
-};
+using ProduceState = CrossCoreResponse<kafka::ProduceResponse>;
 
 struct Append {
   std::shared_ptr<Partition> partition;
