@@ -62,9 +62,10 @@ class FetchOp : public std::enable_shared_from_this<FetchOp> {
     }
     const auto& partition = topic->partitions[rp.partition_index];
     int64_t remaining = static_cast<int64_t>(req_.max_bytes) - static_cast<int64_t>(bytes_);
-    int64_t limit = std::min<int64_t>(std::max(rp.partition_max_bytes, 0), remaining);
-    if (limit <= 0 && bytes_ > 0) limit = 0;
-    auto read = storage_->Read(*partition, rp.fetch_offset, static_cast<size_t>(std::max<int64_t>(limit, 1)));
+    int64_t limit = std::max<int64_t>(0, std::min<int64_t>(rp.partition_max_bytes, remaining));
+    // KIP-74: only the first batch of the response may exceed the limits.
+    auto read = storage_->Read(*partition, rp.fetch_offset, static_cast<size_t>(limit),
+                               /*oversized_first=*/bytes_ == 0);
     if (!read) {
       LOG_ERROR("fetch from " << topic->meta.name << "-" << rp.partition_index << ": "
                               << read.error().message());

@@ -181,7 +181,7 @@ Status RecordStore::Scan(std::string_view prefix,
 }
 
 Status RecordStore::ReadBatches(uint32_t partition_id, int64_t offset, int64_t end_offset,
-                                size_t max_bytes, std::string* out) const {
+                                size_t max_bytes, std::string* out, bool oversized_first) const {
   std::string prefix = PartitionPrefix(partition_id);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   // The batch containing `offset` starts at or before it.
@@ -192,7 +192,7 @@ Status RecordStore::ReadBatches(uint32_t partition_id, int64_t offset, int64_t e
     std::string_view batch(it->value().data(), it->value().size());
     if (BatchBaseOffset(batch) >= end_offset) break;
     if (BatchLastOffset(batch) < offset) continue;
-    if (!first && out->size() + batch.size() > max_bytes) break;
+    if ((!first || !oversized_first) && out->size() + batch.size() > max_bytes) break;
     out->append(batch);
     first = false;
     if (out->size() >= max_bytes) break;

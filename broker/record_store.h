@@ -77,10 +77,11 @@ class RecordStore {
 
   // Appends to *out whole batches of the partition starting with the one that
   // contains `offset`, stopping before `end_offset` (the high watermark) and
-  // once *out holds at least `max_bytes` (the first batch is always added, so
-  // a consumer can make progress past a batch larger than its limit).
+  // before a batch that would take *out past `max_bytes`. With
+  // `oversized_first`, the first batch is added whatever its size, so a
+  // consumer can make progress past a batch larger than its limit (KIP-74).
   Status ReadBatches(uint32_t partition_id, int64_t offset, int64_t end_offset, size_t max_bytes,
-                     std::string* out) const;
+                     std::string* out, bool oversized_first = true) const;
 
   // The first batch below end_offset whose max timestamp is >= ts: its base
   // offset and max timestamp, or offset -1 if there is none. Used by

@@ -341,7 +341,8 @@ void Storage::AppendStateMutation(uint32_t core, StateMutation mutation,
   });
 }
 
-Result<ReadResult> Storage::Read(const Partition& p, int64_t offset, size_t max_bytes) const {
+Result<ReadResult> Storage::Read(const Partition& p, int64_t offset, size_t max_bytes,
+                                 bool oversized_first) const {
   ReadResult r;
   r.high_watermark = p.high_watermark.load();
   r.log_start = p.log_start.load();
@@ -350,7 +351,8 @@ Result<ReadResult> Storage::Read(const Partition& p, int64_t offset, size_t max_
     return r;
   }
   if (offset == r.high_watermark) return r;
-  CORELOG_TRY(store_->ReadBatches(p.id, offset, r.high_watermark, max_bytes, &r.records));
+  CORELOG_TRY(store_->ReadBatches(p.id, offset, r.high_watermark, max_bytes, &r.records,
+                                  oversized_first));
   return r;
 }
 

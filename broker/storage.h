@@ -93,8 +93,10 @@ class Storage final : public checkpoint::Host {
   // its WAL so far is durable (a duplicate batch waits for its original).
   void WhenDurable(uint32_t core, std::function<void(Status)> done);
 
-  // Any core. Reads whole batches from `offset` up to the high watermark.
-  Result<ReadResult> Read(const Partition& p, int64_t offset, size_t max_bytes) const;
+  // Any core. Reads whole batches from `offset` up to the high watermark,
+  // within max_bytes unless `oversized_first` lets the first batch exceed it.
+  Result<ReadResult> Read(const Partition& p, int64_t offset, size_t max_bytes,
+                          bool oversized_first = true) const;
   // ListOffsets by time: the first offset with a timestamp >= ts and that
   // timestamp, or offset -1 when every record is older.
   Result<TimestampOffset> OffsetForTimestamp(const Partition& p, int64_t ts) const;

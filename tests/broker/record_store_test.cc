@@ -85,6 +85,15 @@ TEST_F(RecordStoreTest, AtLeastOneBatchEvenAboveMaxBytes) {
   EXPECT_EQ(Bases(out), (std::vector<int64_t>{0, 5}));
 }
 
+TEST_F(RecordStoreTest, NoOversizedBatchWhenTheResponseAlreadyHasData) {
+  PutThree();
+  std::string out;
+  ASSERT_TRUE(store_->ReadBatches(7, 0, 15, 1, &out, /*oversized_first=*/false));
+  EXPECT_TRUE(out.empty());
+  ASSERT_TRUE(store_->ReadBatches(7, 0, 15, 100, &out, /*oversized_first=*/false));
+  EXPECT_EQ(Bases(out), (std::vector<int64_t>{0}));
+}
+
 TEST_F(RecordStoreTest, PartitionsDoNotMix) {
   PutThree();
   ASSERT_TRUE(store_->PutBatch(8, 0, FakeBatch(0, 1, 1)));
