@@ -28,7 +28,7 @@ bool Advertised(const kafka::ApiInfo& api) {
 KafkaHandler::KafkaHandler(Storage* storage, Cores* cores, GroupCoordinator* groups)
     : storage_(storage), cores_(cores), groups_(groups), config_(storage->config()) {}
 
-void KafkaHandler::Handle(uint32_t core, std::shared_ptr<const std::string> frame,
+void KafkaHandler::Handle(uint32_t core, std::shared_ptr<std::string> frame,
                           Responder respond) {
   auto parsed = kafka::ParseRequestFrame(*frame);
   if (!parsed) {

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "broker/config.h"
@@ -16,6 +17,7 @@
 #include "broker/response_error.h"
 #include "broker/server.h"
 #include "broker/storage.h"
+#include "common/check.h"
 #include "common/log.h"
 
 namespace corelog::broker {
@@ -27,10 +29,17 @@ struct RequestContext {
   uint32_t core = 0;
   kafka::RequestHeader header;
   std::string_view body;
-  std::shared_ptr<const std::string> frame;
+  std::shared_ptr<std::string> frame;
   Responder respond;
 
   int16_t version() const { return header.api_version; }
+  // The writable bytes behind `part`, a view decoded from this frame.
+  std::span<char> Writable(std::string_view part) const {
+    const size_t at = static_cast<size_t>(part.data() - frame->data());
+    CORELOG_CHECK(part.data() >= frame->data() && at + part.size() <= frame->size(),
+                  "a view outside its request frame");
+    return {frame->data() + at, part.size()};
+  }
   template <class Response>
   void Send(const Response& response) const {
     Reply reply{kafka::EncodeResponseFrame(header, response)};
@@ -76,7 +85,7 @@ class KafkaHandler final : public RequestHandler {
   KafkaHandler(Storage* storage, Cores* cores, GroupCoordinator* groups);
   void SetAdvertised(HostPort advertised) { advertised_ = std::move(advertised); }
 
-  void Handle(uint32_t core, std::shared_ptr<const std::string> frame,
+  void Handle(uint32_t core, std::shared_ptr<std::string> frame,
               Responder respond) override;
 
  private:

@@ -18,7 +18,7 @@ using ProduceState = CrossCoreResponse<kafka::ProduceResponse>;
 
 struct Append {
   std::shared_ptr<Partition> partition;
-  std::string_view batch;
+  std::span<char> batch;  // inside the request frame, rewritten in place
   kafka::ProduceResponse::Partition* out;
 };
 
@@ -50,7 +50,7 @@ void AppendOnOwner(Storage* storage, const Append& a, const std::shared_ptr<Prod
     a.out->error_code = ErrorCode::kUnknownTopicOrPartition;
     return state->Finish();
   }
-  auto view = kafka::RecordBatchView::Parse(a.batch);
+  auto view = kafka::RecordBatchView::Parse({a.batch.data(), a.batch.size()});
   if (view && view->has_producer_id()) {
     SequenceCheck check = p.producers.Check(view->producer_id(), view->producer_epoch(),
                                             view->base_sequence(), view->record_count());
@@ -67,7 +67,8 @@ void AppendOnOwner(Storage* storage, const Append& a, const std::shared_ptr<Prod
       });
     }
   }
-  storage->Append(p, std::string(a.batch), [a, state](Result<AppendResult> r) {
+  // `state` holds the request frame, so the batch bytes live until the answer.
+  storage->Append(p, a.batch, state, [a, state](Result<AppendResult> r) {
     if (r) {
       a.out->base_offset = r->base_offset;
       a.out->log_start_offset = r->log_start;
@@ -103,7 +104,7 @@ void KafkaHandler::Produce(const RequestContext& ctx) {
       out.error_code = Check(topic.get(), p.partition_index, p.records, ctx.version(), req->acks,
                              config_);
       if (out.error_code == ErrorCode::kNone) {
-        appends.push_back({topic->partitions[p.partition_index], p.records, &out});
+        appends.push_back({topic->partitions[p.partition_index], ctx.Writable(p.records), &out});
       }
     }
   }

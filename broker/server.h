@@ -36,9 +36,11 @@ class RequestHandler {
  public:
   virtual ~RequestHandler() = default;
   // Called on the connection's core with one whole request frame (without
-  // its size prefix); `frame` lives until respond is called. respond must be
-  // called exactly once, from any thread.
-  virtual void Handle(uint32_t core, std::shared_ptr<const std::string> frame,
+  // its size prefix); `frame` lives until respond is called and is the
+  // handler's to rewrite (produce stamps offsets into batches in place, so
+  // record bytes are never copied before they reach the WAL). respond must
+  // be called exactly once, from any thread.
+  virtual void Handle(uint32_t core, std::shared_ptr<std::string> frame,
                       Responder respond) = 0;
 };
 

@@ -279,7 +279,7 @@ checkpoint::State Storage::CaptureAll() {
   return out;
 }
 
-void Storage::Append(Partition& p, std::string batch,
+void Storage::Append(Partition& p, std::span<char> batch, std::shared_ptr<const void> owner,
                      std::function<void(Result<AppendResult>)> done) {
   const int64_t base = p.log_end;
   const int64_t next = base + DecodeBE<int32_t>(batch.data() + kLastOffsetDeltaPos) + 1;
@@ -287,25 +287,27 @@ void Storage::Append(Partition& p, std::string batch,
   kafka::SetBaseOffset(batch, base);
   kafka::SetPartitionLeaderEpoch(batch, 0);
   auto& writer = wal_->writer(p.owner);
-  auto appended = writer.AppendData(p.id, base, batch);
+  const std::string_view bytes(batch.data(), batch.size());
+  auto appended = writer.AppendData(p.id, base, bytes);
   if (!appended) {
     LOG_ERROR("WAL append for " << p.topic << "-" << p.index << " failed: "
                                 << appended.error().message());
     return done(appended.error());
   }
   p.log_end = next;
-  RecordProducer(p, batch, base);
-  auto shared = std::make_shared<std::string>(std::move(batch));
+  RecordProducer(p, bytes, base);
   Partition* part = &p;
-  writer.Sync([this, part, base, next, shared, done = std::move(done)](Status synced) mutable {
+  writer.Sync([this, part, base, next, bytes, owner = std::move(owner),
+               done = std::move(done)](Status synced) mutable {
     // The WAL's sync thread calls this; the partition belongs to its core.
-    cores_->Post(part->owner, [this, part, base, next, shared, synced, done = std::move(done)] {
+    cores_->Post(part->owner, [this, part, base, next, bytes, owner = std::move(owner), synced,
+                               done = std::move(done)] {
       if (!synced) return done(synced.error());
-      if (auto st = store_->PutBatch(part->id, base, *shared); !st) return done(st.error());
-      StoredBytes(*part) += static_cast<int64_t>(shared->size());
+      if (auto st = store_->PutBatch(part->id, base, bytes); !st) return done(st.error());
+      StoredBytes(*part) += static_cast<int64_t>(bytes.size());
       if (next > part->high_watermark.load()) part->high_watermark.store(next);
       if (auto* counters = part->counters.load(std::memory_order_relaxed)) {
-        counters->OnProduce(part->owner, static_cast<uint64_t>(next - base), shared->size());
+        counters->OnProduce(part->owner, static_cast<uint64_t>(next - base), bytes.size());
       }
       auto waiters = std::move(part->waiters);
       part->waiters.clear();

@@ -16,6 +16,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -84,10 +85,13 @@ class Storage final : public checkpoint::Host {
   TopicRegistry& topics() { return *topics_; }
   const Config& config() const { return config_; }
 
-  // Owner core only. `batch` is a validated RecordBatch v2 (taken by value:
-  // the broker rewrites its base offset). `done` runs on the owner core once
-  // the batch is durable and visible, or with the error that stopped it.
-  void Append(Partition& p, std::string batch, std::function<void(Result<AppendResult>)> done);
+  // Owner core only. `batch` is a validated RecordBatch v2 whose base offset
+  // and leader epoch are rewritten in place; `owner` keeps its bytes alive
+  // until `done` runs, so they are copied only into the WAL and RocksDB.
+  // `done` runs on the owner core once the batch is durable and visible, or
+  // with the error that stopped it.
+  void Append(Partition& p, std::span<char> batch, std::shared_ptr<const void> owner,
+              std::function<void(Result<AppendResult>)> done);
 
   // Core `core` only: `done` runs on that core once everything appended to
   // its WAL so far is durable (a duplicate batch waits for its original).
