@@ -51,44 +51,51 @@ int64_t UnixMs() {
       .count();
 }
 
-// Replays every core of `wal`: from the manifest's position when the
-// manifest describes this layout, else from the oldest retained entry.
-Status Replay(wal::Manager& wal, const std::optional<Manifest>& manifest,
-              const RecoveryHooks& hooks, Recovered* out) {
-  const bool same_layout = manifest && manifest->positions.size() == wal.num_cores();
-  for (uint32_t core = 0; core < wal.num_cores(); ++core) {
-    uint64_t from = wal.writer(core).oldest_position();
-    if (same_layout) {
-      if (manifest->positions[core] < from ||
-          manifest->positions[core] > wal.writer(core).position()) {
-        return MakeError(Errc::kMissingWal, "the checkpoint of epoch " +
-                                                std::to_string(manifest->epoch) + " needs core " +
-                                                std::to_string(core) + "'s WAL from position " +
-                                                std::to_string(manifest->positions[core]) +
-                                                ", but it holds " + std::to_string(from) + ".." +
-                                                std::to_string(wal.writer(core).position()));
-      }
-      from = manifest->positions[core];
-    }
-    CORELOG_ASSIGN_OR_RETURN(auto reader, wal.NewReader(core, from));
-    for (;;) {
-      CORELOG_ASSIGN_OR_RETURN(std::optional<wal::Entry> entry, reader->Next());
-      if (!entry) break;
-      auto st = hooks.apply(*entry);
-      if (!st)
-        return st.error().Wrap("replaying core " + std::to_string(core) + " at position " +
-                               std::to_string(entry->position));
-      ++out->replayed_entries;
-      out->replayed_bytes += entry->end_position - entry->position;
-    }
-  }
-  return Ok();
+// The manifest's position for `core` must lie inside what the WAL retains;
+// anything else means entries it covers are gone.
+Status CheckManifestPosition(wal::Manager& wal, const Manifest& manifest, uint32_t core) {
+  const uint64_t at = manifest.positions[core];
+  const uint64_t oldest = wal.writer(core).oldest_position();
+  const uint64_t end = wal.writer(core).position();
+  if (at >= oldest && at <= end) return Ok();
+  return MakeError(Errc::kMissingWal, "the checkpoint of epoch " + std::to_string(manifest.epoch) +
+                                          " needs core " + std::to_string(core) +
+                                          "'s WAL from position " + std::to_string(at) +
+                                          ", but it holds " + std::to_string(oldest) + ".." +
+                                          std::to_string(end));
 }
 
-Result<std::unique_ptr<wal::Manager>> OpenExisting(wal::Options options, uint32_t cores) {
+// Opens the WAL written by `cores` cores. With `hooks`, it is replayed in
+// the same pass over its files: from the manifest's position when the
+// manifest describes this layout, else every retained entry.
+Result<std::unique_ptr<wal::Manager>> OpenExisting(wal::Options options, uint32_t cores,
+                                                   const std::optional<Manifest>& manifest = {},
+                                                   const RecoveryHooks* hooks = nullptr,
+                                                   Recovered* out = nullptr) {
+  const bool same_layout = manifest && manifest->positions.size() == cores;
+  auto replay = [&](const wal::Entry& e) -> Status {
+    const std::string where =
+        "core " + std::to_string(e.core) + " at position " + std::to_string(e.position);
+    if (same_layout && e.position < manifest->positions[e.core]) {
+      if (e.end_position <= manifest->positions[e.core]) return Ok();  // before the cut
+      return MakeError(Errc::kInvalidArgument, "the checkpoint's position " +
+                                              std::to_string(manifest->positions[e.core]) +
+                                              " is inside the WAL entry of " + where);
+    }
+    auto st = hooks->apply(e);
+    if (!st) return st.error().Wrap("replaying " + where);
+    ++out->replayed_entries;
+    out->replayed_bytes += e.end_position - e.position;
+    return Ok();
+  };
   options.num_cores = cores;
-  auto opened = wal::Manager::Open(options);
+  auto opened = hooks ? wal::Manager::Open(options, replay) : wal::Manager::Open(options);
   if (!opened) return opened.error().Wrap("opening the WAL in " + options.dir);
+  if (same_layout) {
+    for (uint32_t core = 0; core < cores; ++core) {
+      CORELOG_TRY(CheckManifestPosition(**opened, *manifest, core));
+    }
+  }
   return std::move(*opened);
 }
 
@@ -146,8 +153,8 @@ Result<Recovered> Recover(const wal::Options& options, rocksdb::DB* db,
     return out;
   }
 
-  CORELOG_ASSIGN_OR_RETURN(auto wal, OpenExisting(options, out.previous_cores));
-  CORELOG_TRY(Replay(*wal, out.manifest, hooks, &out));
+  CORELOG_ASSIGN_OR_RETURN(auto wal,
+                           OpenExisting(options, out.previous_cores, out.manifest, &hooks, &out));
   out.epoch = std::max(wal->epoch(), out.manifest ? out.manifest->epoch : 0);
   if (out.previous_cores == options.num_cores) {
     CORELOG_TRY(wal->SetEpochAll(out.epoch));

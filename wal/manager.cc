@@ -47,11 +47,13 @@ Status Repair(const Options& options, uint32_t core, const RecoveryReport& repor
   return Ok();
 }
 
-Result<CoreWriter::Start> RecoverCore(const Options& options, uint32_t core) {
+Result<CoreWriter::Start> RecoverCore(const Options& options, uint32_t core,
+                                      const Manager::EntryVisitor& visit) {
   CORELOG_ASSIGN_OR_RETURN(auto reader, CoreReader::OpenAll(options, core));
   for (;;) {
     CORELOG_ASSIGN_OR_RETURN(std::optional<Entry> entry, reader->Next());
     if (!entry) break;
+    if (visit) CORELOG_TRY(visit(*entry));
   }
   if (reader->segments().empty()) {
     return MakeError(Errc::kCorruption, "WAL core " + std::to_string(core) + " has no valid segment");
@@ -87,14 +89,14 @@ Result<std::unique_ptr<Manager>> Manager::Create(Options options) {
   return manager;
 }
 
-Result<std::unique_ptr<Manager>> Manager::Open(Options options) {
+Result<std::unique_ptr<Manager>> Manager::Open(Options options, const EntryVisitor& visit) {
   CORELOG_TRY(ValidateOptions(options));
   std::unique_ptr<Manager> manager(new Manager(std::move(options)));
   // Every core is recovered (tails cut) before the first writer starts.
   std::vector<CoreWriter::Start> starts;
   uint64_t epoch = 0;
   for (uint32_t core = 0; core < manager->num_cores(); ++core) {
-    CORELOG_ASSIGN_OR_RETURN(CoreWriter::Start start, RecoverCore(manager->options_, core));
+    CORELOG_ASSIGN_OR_RETURN(CoreWriter::Start start, RecoverCore(manager->options_, core, visit));
     epoch = std::max(epoch, start.epoch);
     starts.push_back(std::move(start));
   }

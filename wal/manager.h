@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -33,8 +34,12 @@ class Manager {
   static Result<std::unique_ptr<Manager>> Create(Options options);
   // Recovers every core under options.recovery: torn tails are cut before
   // any writer exists; epoch = largest epoch found; each core's sequence
-  // continues after its last entry.
-  static Result<std::unique_ptr<Manager>> Open(Options options);
+  // continues after its last entry. Recovery reads every entry anyway, so
+  // `visit`, when given, sees each valid entry as it is read (per core in
+  // log order, cores one after another): a replay costs no second pass over
+  // the files. An error from `visit` stops the open and is returned.
+  using EntryVisitor = std::function<Status(const Entry&)>;
+  static Result<std::unique_ptr<Manager>> Open(Options options, const EntryVisitor& visit = {});
   ~Manager();
 
   const Options& options() const { return options_; }
