@@ -126,6 +126,17 @@ Status CoreReader::HandleBadHeader(const Error& error) {
 Status CoreReader::HandleDamage(const SegmentStep& step) {
   const SegmentFile& file = files_[index_];
   bool last = index_ + 1 == files_.size();
+  if (last) {
+    CORELOG_ASSIGN_OR_RETURN(bool padding, segment_->IsBlockPadding(step.offset));
+    if (padding) {
+      report_.torn_tail_path = file.path;
+      report_.torn_tail_offset = step.offset;
+      report_.torn_tail_reason = "block padding of a direct append";
+      report_.tail_is_padding = true;
+      done_ = true;
+      return Ok();
+    }
+  }
   CORELOG_ASSIGN_OR_RETURN(std::optional<uint64_t> next,
                            segment_->FindValidEntry(step.offset + 1, next_sequence_));
   std::string where = file.path + " at byte " + std::to_string(step.offset) + " (" +

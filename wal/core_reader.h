@@ -25,6 +25,9 @@ struct RecoveryReport {
   std::optional<std::string> torn_tail_path;
   uint64_t torn_tail_offset = 0;
   std::string torn_tail_reason;
+  // The cut removes only the zero padding of an O_DIRECT append (see
+  // PosixDirectFileSystem): no damage, accepted under every policy.
+  bool tail_is_padding = false;
   // The newest segment's header is damaged and it holds no valid entry:
   // a crash while the segment was being created.
   std::optional<std::string> dropped_segment_path;

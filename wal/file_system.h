@@ -61,4 +61,15 @@ class FileSystem {
 // The process-wide POSIX implementation (open/write/pread/fdatasync).
 FileSystem* PosixFileSystem();
 
+// Alignment of O_DIRECT writes: a multiple of every common device block.
+inline constexpr size_t kDirectIoBlock = 4096;
+
+// The same, but appends bypass the page cache with O_DIRECT: the bytes go
+// from an aligned buffer to the disk, without the kernel copying them into
+// cached pages first. Until a writable file is closed it ends in up to
+// kDirectIoBlock - 1 zero bytes of padding (recovery removes them after a
+// crash; see docs/wal_format.md). Files on a file system that refuses
+// O_DIRECT are appended to through the page cache.
+FileSystem* PosixDirectFileSystem();
+
 }  // namespace corelog::wal

@@ -38,7 +38,11 @@ Status Repair(const Options& options, uint32_t core, const RecoveryReport& repor
     CORELOG_TRY(fs->Delete(*report.dropped_segment_path));
     CORELOG_TRY(fs->SyncDir(CoreDirectory(options, core)));
   }
-  if (report.torn_tail_path) {
+  if (report.torn_tail_path && report.tail_is_padding) {
+    LOG_INFO("WAL core " << core << ": removing the block padding after byte "
+                         << report.torn_tail_offset << " of " << *report.torn_tail_path);
+    CORELOG_TRY(fs->Truncate(*report.torn_tail_path, report.torn_tail_offset));
+  } else if (report.torn_tail_path) {
     LOG_WARN("WAL core " << core << ": cutting torn tail of " << *report.torn_tail_path
                          << " at byte " << report.torn_tail_offset << " ("
                          << report.torn_tail_reason << ")");

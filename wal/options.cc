@@ -80,7 +80,8 @@ Status ValidateOptions(const Options& options) {
 }
 
 FileSystem* FileSystemOf(const Options& options) {
-  return options.fs != nullptr ? options.fs : PosixFileSystem();
+  if (options.fs != nullptr) return options.fs;
+  return options.direct_io ? PosixDirectFileSystem() : PosixFileSystem();
 }
 
 std::string SegmentPath(const Options& options, uint32_t core, uint64_t segment) {

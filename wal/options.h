@@ -50,6 +50,9 @@ struct Options {
   // larger than this gets a segment of its own.
   uint64_t segment_bytes = 64 * kMiB;
   RecoveryPolicy recovery = RecoveryPolicy::kTolerateTornTail;
+  // Append with O_DIRECT (PosixDirectFileSystem) instead of through
+  // the page cache; used only when `fs` is unset.
+  bool direct_io = false;
   FileSystem* fs = nullptr;            // nullptr = PosixFileSystem()
   SyncObserver* observer = nullptr;    // optional; must outlive the Manager
 };

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "wal/direct_writable.h"
 #include "wal/file_system.h"
 
 namespace corelog::wal {
@@ -106,14 +107,22 @@ Result<int> OpenFd(const std::string& path, int flags) {
 
 class Posix : public FileSystem {
  public:
+  explicit Posix(bool direct) : direct_(direct) {}
+
   Result<std::unique_ptr<WritableFile>> NewWritable(const std::string& path) override {
     CORELOG_ASSIGN_OR_RETURN(int fd, OpenFd(path, O_WRONLY | O_CREAT | O_EXCL));
-    return std::unique_ptr<WritableFile>(new PosixWritable(fd, path));
+    return Writable(fd, path, 0);
   }
 
   Result<std::unique_ptr<WritableFile>> ReopenWritable(const std::string& path) override {
     CORELOG_ASSIGN_OR_RETURN(int fd, OpenFd(path, O_WRONLY | O_APPEND));
-    return std::unique_ptr<WritableFile>(new PosixWritable(fd, path));
+    struct stat st;
+    if (::fstat(fd, &st) != 0) {
+      Error error = Errno("fstat", path);
+      ::close(fd);
+      return error;
+    }
+    return Writable(fd, path, static_cast<uint64_t>(st.st_size));
   }
 
   Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) override {
@@ -177,12 +186,33 @@ class Posix : public FileSystem {
   }
 
   bool Exists(const std::string& path) override { return ::access(path.c_str(), F_OK) == 0; }
+
+ private:
+  // Direct appends write at explicit offsets, which Linux's pwrite ignores
+  // on an O_APPEND descriptor: the flag is cleared first.
+  Result<std::unique_ptr<WritableFile>> Writable(int fd, const std::string& path, uint64_t size) {
+    if (direct_) {
+      int flags = ::fcntl(fd, F_GETFL);
+      if (flags >= 0) (void)::fcntl(fd, F_SETFL, flags & ~O_APPEND);
+      CORELOG_ASSIGN_OR_RETURN(auto direct, OpenDirectWritable(fd, path, size));
+      if (direct) return direct;
+      if (flags >= 0) (void)::fcntl(fd, F_SETFL, flags);
+    }
+    return std::unique_ptr<WritableFile>(new PosixWritable(fd, path));
+  }
+
+  bool direct_;
 };
 
 }  // namespace
 
 FileSystem* PosixFileSystem() {
-  static Posix fs;
+  static Posix fs(false);
+  return &fs;
+}
+
+FileSystem* PosixDirectFileSystem() {
+  static Posix fs(true);
   return &fs;
 }
 

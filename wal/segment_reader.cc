@@ -84,6 +84,16 @@ Result<SegmentStep> SegmentReader::Next() {
   return step;
 }
 
+Result<bool> SegmentReader::IsBlockPadding(uint64_t offset) {
+  if (offset >= file_size_ || file_size_ % kDirectIoBlock != 0 ||
+      file_size_ - offset >= kDirectIoBlock) {
+    return false;
+  }
+  std::string rest(file_size_ - offset, '\0');
+  CORELOG_ASSIGN_OR_RETURN(size_t got, file_->ReadAt(offset, std::span<char>(rest.data(), rest.size())));
+  return got == rest.size() && rest.find_first_not_of('\0') == std::string::npos;
+}
+
 Result<std::optional<uint64_t>> SegmentReader::FindValidEntry(uint64_t offset,
                                                               uint64_t min_sequence) {
   if (offset >= file_size_) return std::optional<uint64_t>();

@@ -41,6 +41,10 @@ class SegmentReader {
   // is at least `min_sequence`, or nullopt. Reads the rest of the file; used
   // only to tell a torn tail from corruption.
   Result<std::optional<uint64_t>> FindValidEntry(uint64_t offset, uint64_t min_sequence);
+  // True when the bytes from `offset` to the end of the file are zeros that
+  // stop at the next kDirectIoBlock boundary: the padding an O_DIRECT
+  // append leaves behind until its file is closed.
+  Result<bool> IsBlockPadding(uint64_t offset);
 
  private:
   SegmentReader(std::unique_ptr<ReadableFile> file, std::string path, uint64_t size);

@@ -1,0 +1,143 @@
+#include "wal/direct_writable.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+namespace corelog::wal {
+namespace {
+
+Error Errno(const std::string& what, const std::string& path) {
+  return Error::FromErrno(errno, what + " " + path);
+}
+
+size_t RoundUp(size_t n) { return (n + kDirectIoBlock - 1) / kDirectIoBlock * kDirectIoBlock; }
+
+struct FreeDeleter {
+  void operator()(char* p) const { std::free(p); }
+};
+using AlignedBuffer = std::unique_ptr<char, FreeDeleter>;
+
+AlignedBuffer AllocateAligned(size_t bytes) {
+  return AlignedBuffer(static_cast<char*>(std::aligned_alloc(kDirectIoBlock, bytes)));
+}
+
+// O_DIRECT needs block-aligned memory, offsets and lengths, so appends go
+// through an aligned staging buffer that starts with the file's last
+// partial block. Each Append writes that block again followed by the new
+// bytes, zero-padded to a block boundary: until Close the file ends in up
+// to kDirectIoBlock - 1 zero bytes, which recovery recognises as padding.
+// Rewriting the partial block puts the same bytes back where they were, so
+// bytes already synced stay intact whatever happens to the rewrite.
+class DirectWritable : public WritableFile {
+ public:
+  DirectWritable(int fd, std::string path, uint64_t size)
+      : fd_(fd), path_(std::move(path)), size_(size) {}
+  ~DirectWritable() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  // Loads the file's last partial block, which the next Append rewrites.
+  Status LoadTail() {
+    Reserve(kDirectIoBlock);
+    tail_ = static_cast<size_t>(size_ % kDirectIoBlock);
+    if (tail_ == 0) return Ok();
+    int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Errno("open", path_);
+    ssize_t n = ::pread(fd, buf_.get(), tail_, static_cast<off_t>(size_ - tail_));
+    int saved = errno;
+    ::close(fd);
+    errno = saved;
+    if (n < 0) return Errno("pread", path_);
+    if (static_cast<size_t>(n) != tail_) {
+      return Error::FromErrno(EIO, "reading the last block of " + path_ + ": the file is shorter");
+    }
+    return Ok();
+  }
+
+  Status Append(std::string_view data) override {
+    if (data.empty()) return Ok();
+    const size_t used = tail_ + data.size();
+    const size_t padded = RoundUp(used);
+    Reserve(padded);
+    std::memcpy(buf_.get() + tail_, data.data(), data.size());
+    std::memset(buf_.get() + used, 0, padded - used);
+    CORELOG_TRY(WriteAt(size_ - tail_, padded));
+    size_ += data.size();
+    const size_t keep = used % kDirectIoBlock;
+    std::memmove(buf_.get(), buf_.get() + (used - keep), keep);
+    tail_ = keep;
+    return Ok();
+  }
+
+  Status Sync() override {
+    if (::fdatasync(fd_) != 0) return Errno("fdatasync", path_);
+    return Ok();
+  }
+
+  // Cuts the padding and makes the exact size durable: a closed segment
+  // ends at its last entry.
+  Status Close() override {
+    int fd = std::exchange(fd_, -1);
+    if (fd < 0) return Ok();
+    Status status = Ok();
+    if (::ftruncate(fd, static_cast<off_t>(size_)) != 0) {
+      status = Errno("ftruncate", path_);
+    } else if (::fsync(fd) != 0) {
+      status = Errno("fsync", path_);
+    }
+    if (::close(fd) != 0 && status) status = Errno("close", path_);
+    return status;
+  }
+
+ private:
+  void Reserve(size_t bytes) {
+    if (bytes <= capacity_) return;
+    size_t capacity = std::max(bytes, capacity_ * 2);
+    AlignedBuffer bigger = AllocateAligned(capacity);
+    if (tail_ > 0) std::memcpy(bigger.get(), buf_.get(), tail_);
+    buf_ = std::move(bigger);
+    capacity_ = capacity;
+  }
+
+  Status WriteAt(uint64_t offset, size_t length) {
+    size_t done = 0;
+    while (done < length) {
+      ssize_t n = ::pwrite(fd_, buf_.get() + done, length - done, static_cast<off_t>(offset + done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Errno("write", path_);
+      done += static_cast<size_t>(n);
+    }
+    return Ok();
+  }
+
+  int fd_;
+  std::string path_;
+  uint64_t size_;    // bytes appended, padding excluded
+  size_t tail_ = 0;  // bytes of the last partial block, at the start of buf_
+  AlignedBuffer buf_;
+  size_t capacity_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<WritableFile>> OpenDirectWritable(int fd, const std::string& path,
+                                                         uint64_t size) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0 && ::fcntl(fd, F_SETFL, flags | O_DIRECT) == 0) {
+    auto file = std::make_unique<DirectWritable>(fd, path, size);
+    CORELOG_TRY(file->LoadTail());
+    return std::unique_ptr<WritableFile>(std::move(file));
+  }
+  if (errno == EINVAL) return std::unique_ptr<WritableFile>();
+  Error error = Errno("fcntl O_DIRECT", path);
+  ::close(fd);
+  return error;
+}
+
+}  // namespace corelog::wal
