@@ -101,6 +101,7 @@ Status Storage::Recover() {
   options.dir = config_.data_dir + "/wal";
   options.num_cores = cores_->size();
   options.segment_bytes = config_.wal_segment_bytes;
+  options.direct_io = config_.wal_direct_io;
   options.recovery = PolicyFromName(config_.wal_recovery_policy);
   options.observer = sync_observer_;
   stored_bytes_.resize(cores_->size());
