@@ -28,6 +28,7 @@ TEST(Config, DefaultsMatchTheDocumentedOnes) {
   EXPECT_EQ(c.checkpoint_interval_ms, 1000);
   EXPECT_GE(c.cores, 1u);
   EXPECT_TRUE(c.auto_create_topics);
+  EXPECT_TRUE(c.wal_direct_io);
   EXPECT_EQ(c.socket_request_max_bytes, 100 << 20);
 }
 
@@ -61,9 +62,11 @@ TEST(Config, FileIsReadAndFlagsOverrideIt) {
 }
 
 TEST(Config, OverrideSetsAnyKey) {
-  Config c = ParseOk({"--override", "message.max.bytes=1000", "-o", "broker.id=5"});
+  Config c = ParseOk({"--override", "message.max.bytes=1000", "-o", "broker.id=5", "-o",
+                      "wal.direct.io=false"});
   EXPECT_EQ(c.message_max_bytes, 1000);
   EXPECT_EQ(c.node_id, 5);
+  EXPECT_FALSE(c.wal_direct_io);
 }
 
 TEST(Config, BadInputIsAnErrorNamingWhatIsWrong) {
@@ -81,6 +84,7 @@ TEST(Config, BadInputIsAnErrorNamingWhatIsWrong) {
       {{"--override", "novalue"}, "key=value"},
       {{"--config", "/nonexistent/corelog.properties"}, "/nonexistent"},
       {{"-o", "wal.recovery.policy=yolo"}, "yolo"},
+      {{"-o", "wal.direct.io=maybe"}, "wal.direct.io"},
   };
   for (const auto& c : cases) {
     auto r = Parse(c.args);
