@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 
 namespace corelog::broker {
 namespace asio = boost::asio;
@@ -96,7 +97,10 @@ class HttpServer::Impl {
     if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return Error(ec, "cannot listen on " + listen_.ToString() + ": " + ec.message());
     Accept();
-    thread_ = std::thread([this] { io_.run(); });
+    thread_ = std::thread([this] {
+      SetThreadName("metrics-http");
+      io_.run();
+    });
     return Ok();
   }
 

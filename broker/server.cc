@@ -15,6 +15,7 @@
 #include "broker/http_server.h"
 #include "common/coding.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "metrics/broker_metrics.h"
 
 namespace corelog::broker {
@@ -69,6 +70,7 @@ class CoreSet final : public Cores {
     for (uint32_t i = 0; i < ios_.size(); ++i) {
       threads_.emplace_back([this, i] {
         tls_core = static_cast<int>(i);
+        SetThreadName("core-" + std::to_string(i));
         ios_[i]->run();
       });
     }

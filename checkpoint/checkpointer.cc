@@ -8,6 +8,7 @@
 
 #include "checkpoint/errc.h"
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "metrics/checkpoint_metrics.h"
 #include "wal/manager.h"
 
@@ -122,7 +123,10 @@ void Checkpointer::Start() {
   if (thread_.joinable()) return;
   stop_ = false;
   stopping_.store(false);
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    SetThreadName("checkpoint");
+    Loop();
+  });
 }
 
 void Checkpointer::Stop() {

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "common/log.h"
+#include "common/thread_name.h"
 #include "wal/errc.h"
 #include "wal/segment_reader.h"
 
@@ -51,8 +52,14 @@ CoreWriter::CoreWriter(const Options& options, CompletionQueue* completions, Sta
       file_segment_(start.segments.back().number),
       file_position_(start.position),
       segments_(std::move(start.segments)),
-      completion_thread_([this] { CompletionLoop(); }),
-      thread_([this] { SyncLoop(); }) {}
+      completion_thread_([this] {
+        SetThreadName("wal-done-" + std::to_string(core_));
+        CompletionLoop();
+      }),
+      thread_([this] {
+        SetThreadName("wal-sync-" + std::to_string(core_));
+        SyncLoop();
+      }) {}
 
 CoreWriter::~CoreWriter() {
   {
