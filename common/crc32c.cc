@@ -48,9 +48,48 @@ __attribute__((target("sse4.2"))) uint32_t ExtendHardware(uint32_t crc, const ui
 
 const bool kHardware = __builtin_cpu_supports("sse4.2");
 
+// Combine works on polynomials over GF(2) modulo the CRC polynomial P, kept
+// as the CRC keeps them: bit 31 holds the coefficient of x^0, bit 0 that of
+// x^31. Appending B to A multiplies A's CRC by x^(8 * |B|) and adds B's.
+constexpr uint32_t kOne = 0x80000000u;  // the polynomial 1
+
+constexpr uint32_t TimesX(uint32_t a) { return (a & 1) ? (a >> 1) ^ kPolyReflected : a >> 1; }
+
+constexpr uint32_t MultiplyModP(uint32_t a, uint32_t b) {
+  uint32_t product = 0;
+  for (uint32_t bit = kOne; bit != 0; bit >>= 1) {  // a's coefficients, x^0 upwards
+    if (a & bit) product ^= b;
+    b = TimesX(b);
+  }
+  return product;
+}
+
+// kXPow2[k] = x^(2^k) mod P, by repeated squaring from x itself.
+constexpr std::array<uint32_t, 67> MakePowers() {
+  std::array<uint32_t, 67> powers{};
+  powers[0] = kOne >> 1;
+  for (size_t k = 1; k < powers.size(); ++k) powers[k] = MultiplyModP(powers[k - 1], powers[k - 1]);
+  return powers;
+}
+
+constexpr std::array<uint32_t, 67> kXPow2 = MakePowers();
+
+// x^(8 * bytes) mod P: the product of x^(2^k) over the set bits k of 8 * bytes.
+uint32_t XPowBytes(uint64_t bytes) {
+  uint32_t result = kOne;
+  for (size_t k = 3; bytes != 0; bytes >>= 1, ++k) {
+    if (bytes & 1) result = MultiplyModP(kXPow2[k], result);
+  }
+  return result;
+}
+
 }  // namespace
 
 bool HardwareAccelerated() { return kHardware; }
+
+uint32_t Combine(uint32_t crc_a, uint32_t crc_b, uint64_t length_b) {
+  return MultiplyModP(XPowBytes(length_b), crc_a) ^ crc_b;
+}
 
 uint32_t Extend(uint32_t crc, const void* data, size_t n) {
   const auto* p = static_cast<const uint8_t*>(data);

@@ -16,6 +16,12 @@ uint32_t Extend(uint32_t crc, const void* data, size_t n);
 inline uint32_t Value(const void* data, size_t n) { return Extend(0, data, n); }
 inline uint32_t Value(std::span<const std::byte> s) { return Extend(0, s.data(), s.size()); }
 
+// The CRC-32C of A followed by B, from the CRC-32C of each and B's length,
+// without reading either again: a caller holding the CRC of a suffix (a
+// validated Kafka batch carries its own) checksums a longer message in one
+// pass over the rest.
+uint32_t Combine(uint32_t crc_a, uint32_t crc_b, uint64_t length_b);
+
 // True when the CPU has the SSE4.2 instruction (reported by benchmarks).
 bool HardwareAccelerated();
 

@@ -77,12 +77,12 @@ CoreWriter::~CoreWriter() {
 }
 
 Result<uint64_t> CoreWriter::AppendData(uint32_t partition_id, int64_t base_offset,
-                                        std::string_view payload) {
+                                        std::string_view payload, std::optional<KnownCrc> known) {
   EntryFields fields;
   fields.kind = static_cast<uint8_t>(EntryKind::kData);
   fields.partition_id = partition_id;
   fields.base_offset = base_offset;
-  return Append(fields, payload);
+  return Append(fields, payload, known);
 }
 
 Result<uint64_t> CoreWriter::AppendData(uint32_t partition_id, int64_t base_offset,
@@ -108,7 +108,8 @@ Result<uint64_t> CoreWriter::AppendRecord(uint16_t record_type, std::span<const 
   return AppendRecord(record_type, AsChars(payload));
 }
 
-Result<uint64_t> CoreWriter::Append(const EntryFields& in, std::string_view payload) {
+Result<uint64_t> CoreWriter::Append(const EntryFields& in, std::string_view payload,
+                                    std::optional<KnownCrc> known) {
   if (poisoned_.load(std::memory_order_acquire)) return PoisonedError();
   if (payload.size() > kMaxEntryBody - BodyPrefixSize(in.kind)) {
     return MakeError(Errc::kInvalidArgument, "WAL entry payload of " +
@@ -126,7 +127,7 @@ Result<uint64_t> CoreWriter::Append(const EntryFields& in, std::string_view payl
     fields.epoch = epoch_.load(std::memory_order_relaxed);
     fields.sequence = next_sequence_.load(std::memory_order_relaxed);
     next_sequence_.store(fields.sequence + 1, std::memory_order_relaxed);
-    AppendEntry(&pending_, fields, payload);
+    AppendEntry(&pending_, fields, payload, known);
     segment_bytes_ += size;
     end = position_.load(std::memory_order_relaxed) + size;
     position_.store(end, std::memory_order_release);

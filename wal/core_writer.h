@@ -57,7 +57,10 @@ class CoreWriter {
   uint32_t core_id() const { return core_; }
 
   // Each returns the entry's end position, or kPoisoned after a failure.
-  Result<uint64_t> AppendData(uint32_t partition_id, int64_t base_offset, std::string_view payload);
+  // `known`: the CRC-32C of a suffix of `payload` the caller already holds
+  // (see KnownCrc); it must be right, or the entry will not verify.
+  Result<uint64_t> AppendData(uint32_t partition_id, int64_t base_offset, std::string_view payload,
+                              std::optional<KnownCrc> known = std::nullopt);
   Result<uint64_t> AppendData(uint32_t partition_id, int64_t base_offset,
                               std::span<const std::byte> payload);
   // Raises the writer's epoch to `epoch` (never lowers it) and logs a barrier.
@@ -114,7 +117,8 @@ class CoreWriter {
     bool sync = false;
   };
 
-  Result<uint64_t> Append(const EntryFields& fields, std::string_view payload);
+  Result<uint64_t> Append(const EntryFields& fields, std::string_view payload,
+                          std::optional<KnownCrc> known = std::nullopt);
   void Request(uint64_t token, std::function<void(Status)> done);
   void RollLocked();
   void SyncLoop();

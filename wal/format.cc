@@ -17,9 +17,14 @@ bool IsKnownKind(uint8_t kind) { return kind >= 1 && kind <= 3; }
 
 // The CRC of an entry covers everything after the CRC field, so a zero
 // length or a zero kind is as protected as the payload.
-uint32_t EntryCrc(std::string_view header_tail, std::string_view payload) {
+uint32_t EntryCrc(std::string_view header_tail, std::string_view payload,
+                  std::optional<KnownCrc> known = std::nullopt) {
   uint32_t crc = crc32c::Value(header_tail.data(), header_tail.size());
-  return crc32c::Extend(crc, payload.data(), payload.size());
+  if (!known || known->from > payload.size()) {
+    return crc32c::Extend(crc, payload.data(), payload.size());
+  }
+  crc = crc32c::Extend(crc, payload.data(), known->from);
+  return crc32c::Combine(crc, known->crc, payload.size() - known->from);
 }
 
 ParsedEntry Fail(ParseOutcome outcome, const char* problem) {
@@ -119,7 +124,8 @@ Result<SegmentHeader> DecodeSegmentHeader(std::string_view b) {
   return h;
 }
 
-void AppendEntry(std::string* dst, const EntryFields& f, std::string_view payload) {
+void AppendEntry(std::string* dst, const EntryFields& f, std::string_view payload,
+                 std::optional<KnownCrc> known) {
   size_t start = dst->size();
   size_t prefix = BodyPrefixSize(f.kind);
   dst->resize(start + kEntryHeaderSize + prefix);
@@ -136,7 +142,7 @@ void AppendEntry(std::string* dst, const EntryFields& f, std::string_view payloa
   } else if (f.kind == static_cast<uint8_t>(EntryKind::kRecord)) {
     EncodeLE<uint16_t>(p + 28, f.record_type);
   }
-  uint32_t crc = EntryCrc(std::string_view(p + 4, kEntryHeaderSize - 4 + prefix), payload);
+  uint32_t crc = EntryCrc(std::string_view(p + 4, kEntryHeaderSize - 4 + prefix), payload, known);
   EncodeLE<uint32_t>(p, crc32c::Mask(crc));
   dst->append(payload);
 }

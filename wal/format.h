@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -64,8 +65,17 @@ struct EntryFields {
   uint16_t record_type = 0;   // kRecord only
 };
 
+// The CRC-32C of the payload's bytes from `from` to its end, when the caller
+// already knows it (a validated Kafka batch stores its own): the entry's
+// checksum then reads only the bytes before `from` and combines.
+struct KnownCrc {
+  size_t from = 0;
+  uint32_t crc = 0;
+};
+
 // Appends one encoded entry (header, kind prefix, payload) to `dst`.
-void AppendEntry(std::string* dst, const EntryFields& fields, std::string_view payload);
+void AppendEntry(std::string* dst, const EntryFields& fields, std::string_view payload,
+                 std::optional<KnownCrc> known = std::nullopt);
 
 enum class ParseOutcome {
   kOk,

@@ -32,6 +32,27 @@ TEST(Crc32c, ExtendEqualsWholeValueAtEverySplit) {
   }
 }
 
+TEST(Crc32c, CombineEqualsTheCrcOfTheConcatenationAtEverySplit) {
+  std::string data;
+  for (int i = 0; i < 300; ++i) data.push_back(static_cast<char>((i * 131 + 7) % 251));
+  const uint32_t whole = Value(data.data(), data.size());
+  for (size_t split = 0; split <= data.size(); ++split) {
+    uint32_t a = Value(data.data(), split);
+    uint32_t b = Value(data.data() + split, data.size() - split);
+    EXPECT_EQ(Combine(a, b, data.size() - split), whole) << "split at " << split;
+  }
+}
+
+TEST(Crc32c, CombineHandlesLongSuffixes) {
+  // A suffix of several MiB exercises the high powers of x.
+  std::string head = "header bytes";
+  std::string tail(5 * 1024 * 1024 + 3, '\0');
+  for (size_t i = 0; i < tail.size(); ++i) tail[i] = static_cast<char>(i * 2654435761u >> 24);
+  uint32_t whole = Extend(Value(head.data(), head.size()), tail.data(), tail.size());
+  EXPECT_EQ(Combine(Value(head.data(), head.size()), Value(tail.data(), tail.size()), tail.size()),
+            whole);
+}
+
 TEST(Crc32c, MaskRoundTripsAndDiffers) {
   uint32_t crc = Value("foo", 3);
   EXPECT_NE(Mask(crc), crc);
