@@ -289,7 +289,10 @@ void Storage::Append(Partition& p, std::span<char> batch, std::shared_ptr<const 
   kafka::SetPartitionLeaderEpoch(batch, 0);
   auto& writer = wal_->writer(p.owner);
   const std::string_view bytes(batch.data(), batch.size());
-  auto appended = writer.AppendData(p.id, base, bytes);
+  // The batch passed validation, so its stored CRC is that of its bytes from
+  // kBatchCrcFrom on: the WAL checksum reuses it rather than read them again.
+  const wal::KnownCrc known{kafka::kBatchCrcFrom, kafka::StoredCrc(bytes)};
+  auto appended = writer.AppendData(p.id, base, bytes, known);
   if (!appended) {
     LOG_ERROR("WAL append for " << p.topic << "-" << p.index << " failed: "
                                 << appended.error().message());

@@ -16,7 +16,7 @@ constexpr size_t kBatchLengthAt = 8;
 constexpr size_t kLeaderEpochAt = 12;
 constexpr size_t kMagicAt = 16;
 constexpr size_t kCrcAt = 17;
-constexpr size_t kAttributesAt = 21;
+constexpr size_t kAttributesAt = kBatchCrcFrom;
 constexpr size_t kLastOffsetDeltaAt = 23;
 constexpr size_t kBaseTimestampAt = 27;
 constexpr size_t kMaxTimestampAt = 35;
@@ -64,6 +64,8 @@ int32_t RecordBatchView::partition_leader_epoch() const {
 }
 int8_t RecordBatchView::magic() const { return Field<int8_t>(bytes_, kMagicAt); }
 uint32_t RecordBatchView::crc() const { return Field<uint32_t>(bytes_, kCrcAt); }
+
+uint32_t StoredCrc(std::string_view batch) { return Field<uint32_t>(batch, kCrcAt); }
 int16_t RecordBatchView::attributes() const { return Field<int16_t>(bytes_, kAttributesAt); }
 int32_t RecordBatchView::last_offset_delta() const {
   return Field<int32_t>(bytes_, kLastOffsetDeltaAt);

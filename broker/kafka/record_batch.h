@@ -102,6 +102,12 @@ Result<RecordBatchView> ValidateProduceBatch(
     std::string_view records, int16_t produce_version,
     size_t max_batch_bytes = std::numeric_limits<size_t>::max());
 
+// Where a batch's CRC-32C starts covering it (attributes), and the CRC it
+// stores: for a batch that passed ValidateProduceBatch, the CRC-32C of its
+// bytes from kBatchCrcFrom on. `batch` must hold at least a batch header.
+inline constexpr size_t kBatchCrcFrom = 21;
+uint32_t StoredCrc(std::string_view batch);
+
 // In-place rewrites of the broker-owned fields, outside the CRC. `batch`
 // must hold at least a batch header.
 void SetBaseOffset(std::span<char> batch, int64_t base_offset);
