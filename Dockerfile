@@ -10,7 +10,7 @@ RUN apt-get update \
       build-essential cmake ninja-build pkg-config \
       libboost1.81-dev libboost-program-options1.81-dev libboost-json1.81-dev \
       librocksdb-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev \
-      libzstd-dev libsnappy-dev liblz4-dev zlib1g-dev libbz2-dev librdkafka-dev \
+      libzstd-dev libsnappy-dev liblz4-dev zlib1g-dev libbz2-dev libjemalloc-dev librdkafka-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
@@ -22,7 +22,7 @@ FROM debian:12
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      librocksdb7.8 libprometheus-cpp-core1.0 \
+      librocksdb7.8 libprometheus-cpp-core1.0 libjemalloc2 \
       libboost-program-options1.81.0 libboost-json1.81.0 curl \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --home-dir /var/lib/corelog --create-home corelog

@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev libboost-program-options1.81-dev libboost-json1.81-dev
   librocksdb-dev prometheus-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libzstd-dev libsnappy-dev liblz4-dev zlib1g-dev libbz2-dev
+  libzstd-dev libsnappy-dev liblz4-dev zlib1g-dev libbz2-dev libjemalloc-dev
   kcat python3-confluent-kafka python3-kafka python3-pytest librdkafka-dev
   prometheus docker-compose curl nodejs npm
 )
