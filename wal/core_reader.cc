@@ -69,8 +69,11 @@ Result<std::optional<Entry>> CoreReader::Next() {
 }
 
 Status CoreReader::OpenSegment() {
-  CORELOG_ASSIGN_OR_RETURN(segment_,
-                           SegmentReader::Open(FileSystemOf(options_), files_[index_].path));
+  FileSystem* fs = FileSystemOf(options_);
+  CORELOG_ASSIGN_OR_RETURN(segment_, SegmentReader::Open(fs, files_[index_].path));
+  // Segments are read one after another: the disk can fetch the next one
+  // while this one is checked and applied.
+  if (index_ + 1 < files_.size()) fs->WillRead(files_[index_ + 1].path);
   if (!segment_->header()) return HandleBadHeader(segment_->header().error());
   return AcceptHeader(*segment_->header());
 }

@@ -45,6 +45,9 @@ class FileSystem {
   // Opens the existing `path` for appending at its current end.
   virtual Result<std::unique_ptr<WritableFile>> ReopenWritable(const std::string& path) = 0;
   virtual Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) = 0;
+  // A hint that `path` will be read whole soon: the file system may start
+  // reading it now. Errors are ignored; by default it does nothing.
+  virtual void WillRead(const std::string& /*path*/) {}
   // Sets the size of `path` and makes the new size durable.
   virtual Status Truncate(const std::string& path, uint64_t size) = 0;
   virtual Status Rename(const std::string& from, const std::string& to) = 0;

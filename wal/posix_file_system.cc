@@ -134,6 +134,13 @@ class Posix : public FileSystem {
     return std::unique_ptr<ReadableFile>(new PosixReadable(fd, path));
   }
 
+  void WillRead(const std::string& path) override {
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+    ::close(fd);
+  }
+
   Status Truncate(const std::string& path, uint64_t size) override {
     CORELOG_ASSIGN_OR_RETURN(int raw, OpenFd(path, O_WRONLY));
     Fd fd(raw);
