@@ -676,6 +676,11 @@ void Soak() {
   while (::waitpid(gen, &status, WNOHANG) == 0) {
     std::this_thread::sleep_for(10s);
     rss.push_back(StatusKb(b.pid, "VmRSS") / 1024);
+    // Only a process that has exited (a zombie) has no VmRSS.
+    if (rss.back() <= 0) {
+      throw std::runtime_error("corelogd exited during the soak: " +
+                               Tail(g_flags.work + "/corelogd.log"));
+    }
     std::printf("  t=%4.0f s RSS %.1f MB\n", Seconds(Clock::now() - start), rss.back());
     std::fflush(stdout);
   }
