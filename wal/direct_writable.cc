@@ -18,6 +18,10 @@ Error Errno(const std::string& what, const std::string& path) {
 
 size_t RoundUp(size_t n) { return (n + kDirectIoBlock - 1) / kDirectIoBlock * kDirectIoBlock; }
 
+// The staging buffer: larger appends go out in pieces of this size, so a
+// file costs this much memory however large a group commit gets.
+constexpr size_t kBufferBytes = 2 << 20;
+
 struct FreeDeleter {
   void operator()(char* p) const { std::free(p); }
 };
@@ -29,22 +33,21 @@ AlignedBuffer AllocateAligned(size_t bytes) {
 
 // O_DIRECT needs block-aligned memory, offsets and lengths, so appends go
 // through an aligned staging buffer that starts with the file's last
-// partial block. Each Append writes that block again followed by the new
-// bytes, zero-padded to a block boundary: until Close the file ends in up
-// to kDirectIoBlock - 1 zero bytes, which recovery recognises as padding.
+// partial block. Each write puts that block back followed by new bytes,
+// zero-padded to a block boundary: until Close the file ends in up to
+// kDirectIoBlock - 1 zero bytes, which recovery recognises as padding.
 // Rewriting the partial block puts the same bytes back where they were, so
 // bytes already synced stay intact whatever happens to the rewrite.
 class DirectWritable : public WritableFile {
  public:
   DirectWritable(int fd, std::string path, uint64_t size)
-      : fd_(fd), path_(std::move(path)), size_(size) {}
+      : fd_(fd), path_(std::move(path)), size_(size), buf_(AllocateAligned(kBufferBytes)) {}
   ~DirectWritable() override {
     if (fd_ >= 0) ::close(fd_);
   }
 
   // Loads the file's last partial block, which the next Append rewrites.
   Status LoadTail() {
-    Reserve(kDirectIoBlock);
     tail_ = static_cast<size_t>(size_ % kDirectIoBlock);
     if (tail_ == 0) return Ok();
     int fd = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
@@ -61,17 +64,19 @@ class DirectWritable : public WritableFile {
   }
 
   Status Append(std::string_view data) override {
-    if (data.empty()) return Ok();
-    const size_t used = tail_ + data.size();
-    const size_t padded = RoundUp(used);
-    Reserve(padded);
-    std::memcpy(buf_.get() + tail_, data.data(), data.size());
-    std::memset(buf_.get() + used, 0, padded - used);
-    CORELOG_TRY(WriteAt(size_ - tail_, padded));
-    size_ += data.size();
-    const size_t keep = used % kDirectIoBlock;
-    std::memmove(buf_.get(), buf_.get() + (used - keep), keep);
-    tail_ = keep;
+    while (!data.empty()) {
+      const size_t take = std::min(data.size(), kBufferBytes - tail_);
+      const size_t used = tail_ + take;
+      const size_t padded = RoundUp(used);
+      std::memcpy(buf_.get() + tail_, data.data(), take);
+      std::memset(buf_.get() + used, 0, padded - used);
+      CORELOG_TRY(WriteAt(size_ - tail_, padded));
+      size_ += take;
+      data.remove_prefix(take);
+      const size_t keep = used % kDirectIoBlock;
+      std::memmove(buf_.get(), buf_.get() + (used - keep), keep);
+      tail_ = keep;
+    }
     return Ok();
   }
 
@@ -96,15 +101,6 @@ class DirectWritable : public WritableFile {
   }
 
  private:
-  void Reserve(size_t bytes) {
-    if (bytes <= capacity_) return;
-    size_t capacity = std::max(bytes, capacity_ * 2);
-    AlignedBuffer bigger = AllocateAligned(capacity);
-    if (tail_ > 0) std::memcpy(bigger.get(), buf_.get(), tail_);
-    buf_ = std::move(bigger);
-    capacity_ = capacity;
-  }
-
   Status WriteAt(uint64_t offset, size_t length) {
     size_t done = 0;
     while (done < length) {
@@ -119,9 +115,8 @@ class DirectWritable : public WritableFile {
   int fd_;
   std::string path_;
   uint64_t size_;    // bytes appended, padding excluded
-  size_t tail_ = 0;  // bytes of the last partial block, at the start of buf_
-  AlignedBuffer buf_;
-  size_t capacity_ = 0;
+  AlignedBuffer buf_;  // kBufferBytes
+  size_t tail_ = 0;    // bytes of the last partial block, at the start of buf_
 };
 
 }  // namespace
