@@ -1,5 +1,8 @@
 #include "broker/record_store.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <boost/json.hpp>
 #include <rocksdb/db.h>
 #include <rocksdb/options.h>
@@ -7,6 +10,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <filesystem>
 #include <optional>
 
 #include "broker/kafka/record_batch.h"
@@ -94,7 +98,20 @@ TopicMeta DecodeTopicObject(const boost::json::object& o) {
   return t;
 }
 
-rocksdb::Options StoreOptions() {
+// Whether files in `dir` can be written with O_DIRECT (some file systems,
+// tmpfs among them, refuse it).
+bool DirectIoWorks(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  const std::string probe = dir + "/.direct-io-probe";
+  int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_DIRECT | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  ::close(fd);
+  ::unlink(probe.c_str());
+  return true;
+}
+
+rocksdb::Options StoreOptions(bool direct_io) {
   rocksdb::Options options;
   options.create_if_missing = true;
   // Batches are usually compressed by the client already; more compression
@@ -111,6 +128,12 @@ rocksdb::Options StoreOptions() {
   // Write back flush output as it goes, so a flush's final sync is short and
   // does not hold up the WAL's group-commit fdatasync on the same disk.
   options.bytes_per_sync = 1 << 20;
+  // Flushes write their files with O_DIRECT where the disk allows it: the
+  // kernel's copy of every flushed byte into the page cache cost more CPU
+  // than anything else in the flush but RocksDB's checksums (broker, 800 MB
+  // of 1 KB records, interleaved: 1.9-2.2 CPU-s/GB against 2.6-3.5).
+  // Fetches of flushed batches then read the disk once, then the page cache.
+  options.use_direct_io_for_flush_and_compaction = direct_io;
   return options;
 }
 
@@ -145,7 +168,7 @@ RecordStore::~RecordStore() = default;
 
 Result<std::unique_ptr<RecordStore>> RecordStore::Open(const std::string& dir) {
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = rocksdb::DB::Open(StoreOptions(), dir, &raw);
+  rocksdb::Status s = rocksdb::DB::Open(StoreOptions(DirectIoWorks(dir)), dir, &raw);
   if (!s.ok()) return StoreError(s, "opening RocksDB at " + dir);
   return std::unique_ptr<RecordStore>(new RecordStore(std::unique_ptr<rocksdb::DB>(raw)));
 }
