@@ -74,16 +74,17 @@ Result<std::unique_ptr<wal::Manager>> OpenExisting(wal::Options options, uint32_
                                                    Recovered* out = nullptr) {
   const bool same_layout = manifest && manifest->positions.size() == cores;
   auto replay = [&](const wal::Entry& e) -> Status {
-    const std::string where =
-        "core " + std::to_string(e.core) + " at position " + std::to_string(e.position);
+    auto where = [&e] {
+      return "core " + std::to_string(e.core) + " at position " + std::to_string(e.position);
+    };
     if (same_layout && e.position < manifest->positions[e.core]) {
       if (e.end_position <= manifest->positions[e.core]) return Ok();  // before the cut
-      return MakeError(Errc::kInvalidArgument, "the checkpoint's position " +
-                                              std::to_string(manifest->positions[e.core]) +
-                                              " is inside the WAL entry of " + where);
+      return MakeError(Errc::kInvalidArgument,
+                       "the checkpoint's position " + std::to_string(manifest->positions[e.core]) +
+                           " is inside the WAL entry of " + where());
     }
     auto st = hooks->apply(e);
-    if (!st) return st.error().Wrap("replaying " + where);
+    if (!st) return st.error().Wrap("replaying " + where());
     ++out->replayed_entries;
     out->replayed_bytes += e.end_position - e.position;
     return Ok();
