@@ -14,7 +14,9 @@
 #include <optional>
 
 #include "broker/kafka/record_batch.h"
+#include "broker/rocksdb_crc32c.h"
 #include "common/coding.h"
+#include "common/log.h"
 
 namespace corelog::broker {
 namespace {
@@ -167,6 +169,12 @@ RecordStore::RecordStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {
 RecordStore::~RecordStore() = default;
 
 Result<std::unique_ptr<RecordStore>> RecordStore::Open(const std::string& dir) {
+  static const bool logged = [] {
+    LOG_INFO("RocksDB checksums use corelog's CRC-32C ("
+             << (RocksDbCrc32cAccelerated() ? "SSE4.2" : "table, no SSE4.2 on this CPU") << ")");
+    return true;
+  }();
+  (void)logged;
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s = rocksdb::DB::Open(StoreOptions(DirectIoWorks(dir)), dir, &raw);
   if (!s.ok()) return StoreError(s, "opening RocksDB at " + dir);
