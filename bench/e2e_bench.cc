@@ -506,13 +506,29 @@ void RecoveryRound(int round, uint64_t bytes) {
   fs::remove_all(dir);
 }
 
+// Starts a server with a fresh data directory, returns fn(server) and stops
+// it; a throwing fn gets the server killed. The directory goes either way.
+template <class Fn>
+auto WithServer(const std::string& name, const std::string& binary, Fn fn) {
+  const std::string dir = g_flags.work + "/" + name + "-data";
+  Server s = Start(name, binary, dir);
+  try {
+    auto result = fn(s);
+    Stop(s);
+    fs::remove_all(dir);
+    return result;
+  } catch (...) {
+    Stop(s, SIGKILL);
+    fs::remove_all(dir);
+    throw;
+  }
+}
+
 // The same phases on corelogd or on the mock: acks=all, acks=1, then a fresh
 // consumer reading a read-back set.
 ServerRound RunServer(const std::string& name, const std::string& binary, const SizePlan& plan) {
-  const std::string dir = g_flags.work + "/" + name + "-data";
-  Server s = Start(name, binary, dir);
-  ServerRound r;
-  try {
+  return WithServer(name, binary, [&plan](const Server& s) {
+    ServerRound r;
     r.all = MeasureProduce(s, "bench-all", plan.count, plan.size);
     r.one = MeasureProduce(s, "bench-one", plan.count / 2, plan.size, Load{.acks = "1"});
     const uint64_t read_bytes = (g_flags.quick ? 32 : 64) << 20;
@@ -521,14 +537,8 @@ ServerRound RunServer(const std::string& name, const std::string& binary, const 
     r.consumed = Consume(s, "bench-read", read_count, kReadTopics);
     r.rss_mb = StatusKb(s.pid, "VmRSS") / 1024;
     r.peak_rss_mb = StatusKb(s.pid, "VmHWM") / 1024;
-  } catch (...) {
-    Stop(s, SIGKILL);
-    fs::remove_all(dir);
-    throw;
-  }
-  Stop(s);
-  fs::remove_all(dir);
-  return r;
+    return r;
+  });
 }
 
 // One round for one record size: raw A, broker B, raw A', mock M.
@@ -571,24 +581,6 @@ void Round(const SizePlan& plan, int round, double* group_commit) {
   Keep("group commit bytes " + label, b.all.group_commit());
 }
 
-// The paced run against librdkafka's in-memory mock: the latency the client
-// and the protocol alone add at that rate, with no disk at all.
-ProduceRun MockAtRate(uint64_t count, const Load& load) {
-  const std::string dir = g_flags.work + "/mock-data";
-  Server m = Start("mock", Bin("tests/tools/mock_broker"), dir);
-  ProduceRun run;
-  try {
-    run = MeasureProduce(m, "bench-half", count, 1024, load);
-  } catch (...) {
-    Stop(m, SIGKILL);
-    fs::remove_all(dir);
-    throw;
-  }
-  Stop(m);
-  fs::remove_all(dir);
-  return run;
-}
-
 // acks=all latency at half of the saturating rate, against raw fdatasync
 // latency at the group-commit size the broker used under that load. The
 // client sends as soon as it can (linger.ms=0) with at most 5 requests in
@@ -598,21 +590,19 @@ void LatencyRound(int round, double* group_commit) {
   const double seconds = g_flags.quick ? 3 : 5;
   const Load sat_load{.linger_ms = 0, .max_in_flight = 5};
   Stats a = Raw(*group_commit, 2);
-  Server b = Start("corelogd", Bin("broker/corelogd"), g_flags.work + "/broker-data");
   ProduceRun sat, half;
   Load half_load = sat_load;
-  try {
+  WithServer("corelogd", Bin("broker/corelogd"), [&](const Server& b) {
     sat = MeasureProduce(b, "bench-sat", sat_count, 1024, sat_load);
     half_load.rate = sat.client.at("msgs_per_s") / 2;
     half = MeasureProduce(b, "bench-half", static_cast<uint64_t>(half_load.rate * seconds), 1024, half_load);
-  } catch (...) {
-    Stop(b, SIGKILL);
-    fs::remove_all(g_flags.work + "/broker-data");
-    throw;
-  }
-  Stop(b);
-  fs::remove_all(g_flags.work + "/broker-data");
-  const ProduceRun mock = MockAtRate(static_cast<uint64_t>(half_load.rate * seconds), half_load);
+    return 0;
+  });
+  // The same paced load on librdkafka's in-memory mock: the latency the
+  // client and the protocol alone add at that rate, with no disk at all.
+  const ProduceRun mock = WithServer("mock", Bin("tests/tools/mock_broker"), [&](const Server& m) {
+    return MeasureProduce(m, "bench-half", static_cast<uint64_t>(half_load.rate * seconds), 1024, half_load);
+  });
   if (half.group_commit() > 0) *group_commit = half.group_commit();
   Stats a2 = Raw(*group_commit, 2);
   const bool stable = Stable(a, a2);
@@ -776,10 +766,9 @@ int main(int argc, char** argv) {
       // The first raw run needs a group-commit size: a short broker run finds it.
       double group_commit = 64 * 1024;
       try {
-        Server b = Start("corelogd", Bin("broker/corelogd"), g_flags.work + "/broker-data");
-        auto warm = MeasureProduce(b, "warm", plan.count / 4, plan.size);
-        Stop(b);
-        fs::remove_all(g_flags.work + "/broker-data");
+        auto warm = WithServer("corelogd", Bin("broker/corelogd"), [&plan](const Server& b) {
+          return MeasureProduce(b, "warm", plan.count / 4, plan.size);
+        });
         if (warm.group_commit() > 0) group_commit = warm.group_commit();
         std::printf("%s records: warm-up group commit %.0f B (%s)\n", Label(plan.size).c_str(), group_commit,
                     "measured");
