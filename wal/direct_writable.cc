@@ -9,6 +9,8 @@
 #include <cstring>
 #include <utility>
 
+#include "wal/aligned_buffer.h"
+
 namespace corelog::wal {
 namespace {
 
@@ -21,15 +23,6 @@ size_t RoundUp(size_t n) { return (n + kDirectIoBlock - 1) / kDirectIoBlock * kD
 // The staging buffer: larger appends go out in pieces of this size, so a
 // file costs this much memory however large a group commit gets.
 constexpr size_t kBufferBytes = 2 << 20;
-
-struct FreeDeleter {
-  void operator()(char* p) const { std::free(p); }
-};
-using AlignedBuffer = std::unique_ptr<char, FreeDeleter>;
-
-AlignedBuffer AllocateAligned(size_t bytes) {
-  return AlignedBuffer(static_cast<char*>(std::aligned_alloc(kDirectIoBlock, bytes)));
-}
 
 // O_DIRECT needs block-aligned memory, offsets and lengths, so appends go
 // through an aligned staging buffer that starts with the file's last

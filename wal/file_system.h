@@ -71,8 +71,9 @@ inline constexpr size_t kDirectIoBlock = 4096;
 // from an aligned buffer to the disk, without the kernel copying them into
 // cached pages first. Until a writable file is closed it ends in up to
 // kDirectIoBlock - 1 zero bytes of padding (recovery removes them after a
-// crash; see docs/wal_format.md). Files on a file system that refuses
-// O_DIRECT are appended to through the page cache.
+// crash; see docs/wal_format.md). Reads whose offset, length and memory are
+// kDirectIoBlock-aligned bypass the page cache too; other reads use it.
+// Files on a file system that refuses O_DIRECT go through the page cache.
 FileSystem* PosixDirectFileSystem();
 
 }  // namespace corelog::wal

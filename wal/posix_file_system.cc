@@ -64,14 +64,25 @@ class PosixWritable : public WritableFile {
   std::string path_;
 };
 
+bool Aligned(uint64_t n) { return n % kDirectIoBlock == 0; }
+
+// Positional reads. With a second descriptor opened with O_DIRECT, reads
+// whose offset, length and memory are block-aligned go straight from the
+// disk into the caller's buffer, without the kernel filling and copying
+// page-cache pages; any other read uses the ordinary descriptor.
 class PosixReadable : public ReadableFile {
  public:
-  PosixReadable(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  PosixReadable(int fd, int direct_fd, std::string path)
+      : fd_(fd), direct_fd_(direct_fd), path_(std::move(path)) {}
 
   Result<size_t> ReadAt(uint64_t offset, std::span<char> dst) override {
     size_t done = 0;
     while (done < dst.size()) {
-      ssize_t n = ::pread(fd_.get(), dst.data() + done, dst.size() - done,
+      char* at = dst.data() + done;
+      const size_t want = dst.size() - done;
+      const bool direct = direct_fd_.get() >= 0 && Aligned(offset + done) && Aligned(want) &&
+                          Aligned(reinterpret_cast<uintptr_t>(at));
+      ssize_t n = ::pread(direct ? direct_fd_.get() : fd_.get(), at, want,
                           static_cast<off_t>(offset + done));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return Errno("pread", path_);
@@ -89,6 +100,7 @@ class PosixReadable : public ReadableFile {
 
  private:
   Fd fd_;
+  Fd direct_fd_;  // -1 when the file system refuses O_DIRECT
   std::string path_;
 };
 
@@ -127,14 +139,21 @@ class Posix : public FileSystem {
 
   Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) override {
     CORELOG_ASSIGN_OR_RETURN(int fd, OpenFd(path, O_RDONLY));
+    if (direct_) {
+      // Reads that bypass the page cache, where the file system allows it.
+      int direct_fd = ::open(path.c_str(), O_RDONLY | O_DIRECT | O_CLOEXEC);
+      if (direct_fd >= 0) return std::unique_ptr<ReadableFile>(new PosixReadable(fd, direct_fd, path));
+    }
     // Segments are read front to back, whole: start reading all of it now,
     // so the disk works while earlier entries are checked and applied. Only
     // a hint; a failure changes nothing but speed.
     (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
-    return std::unique_ptr<ReadableFile>(new PosixReadable(fd, path));
+    return std::unique_ptr<ReadableFile>(new PosixReadable(fd, -1, path));
   }
 
   void WillRead(const std::string& path) override {
+    // Direct reads do not look in the page cache, so filling it is wasted.
+    if (direct_) return;
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) return;
     (void)::posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);

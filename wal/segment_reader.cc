@@ -2,14 +2,25 @@
 
 #include <algorithm>
 #include <cstring>
+#include <system_error>
 
 #include "common/coding.h"
 
 namespace corelog::wal {
 namespace {
 
-// Large reads keep replay near sequential-read speed.
-constexpr size_t kReadChunk = 4 * 1024 * 1024;
+// Large reads keep replay near sequential-read speed. The first read of a
+// segment is smaller: it is not overlapped with anything, and opening a
+// segment only to read its header should not cost a whole chunk.
+constexpr size_t kReadChunk = 4 << 20;
+constexpr size_t kFirstRead = 256 << 10;
+// Room in front of a chunk for the end of the chunk before it: an entry
+// that straddles two chunks is joined there. Larger remainders (entries of
+// more than 2 MiB) are read again instead.
+constexpr size_t kHeadroom = 2 << 20;
+
+uint64_t AlignDown(uint64_t n) { return n / kDirectIoBlock * kDirectIoBlock; }
+uint64_t AlignUp(uint64_t n) { return AlignDown(n + kDirectIoBlock - 1); }
 
 // Cheap checks that reject most offsets before a CRC is computed.
 bool Plausible(std::string_view b, uint64_t min_sequence) {
@@ -27,6 +38,8 @@ bool Plausible(std::string_view b, uint64_t min_sequence) {
 SegmentReader::SegmentReader(std::unique_ptr<ReadableFile> file, std::string path, uint64_t size)
     : file_(std::move(file)), path_(std::move(path)), file_size_(size), header_(SegmentHeader{}) {}
 
+SegmentReader::~SegmentReader() { DropReadAhead(); }
+
 Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(FileSystem* fs, const std::string& path) {
   CORELOG_ASSIGN_OR_RETURN(auto file, fs->OpenReadable(path));
   CORELOG_ASSIGN_OR_RETURN(uint64_t size, file->Size());
@@ -38,27 +51,83 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(FileSystem* fs, const
   return reader;
 }
 
+void SegmentReader::Chunk::Reserve(size_t bytes) {
+  if (capacity >= kHeadroom + bytes) return;
+  mem = AllocateAligned(kHeadroom + bytes);
+  capacity = kHeadroom + bytes;
+}
+
 Result<std::string_view> SegmentReader::Fill(size_t n) {
-  uint64_t want_end = std::min<uint64_t>(pos_ + n, file_size_);
-  if (pos_ >= buf_offset_ && want_end <= buf_offset_ + buf_len_) {
-    return std::string_view(buf_.data() + (pos_ - buf_offset_), want_end - pos_);
+  const uint64_t want_end = std::min<uint64_t>(pos_ + n, file_size_);
+  auto held = [&] {
+    return current_.data != nullptr && pos_ >= current_.offset && want_end <= current_.end();
+  };
+  if (!held()) {
+    CORELOG_ASSIGN_OR_RETURN(bool moved, TakeReadAhead());
+    if (!moved || !held()) CORELOG_TRY(ReadNow(want_end));
   }
-  // Keep the buffered bytes from pos_ on, then read a large chunk after them.
-  size_t keep = 0;
-  if (pos_ >= buf_offset_ && pos_ < buf_offset_ + buf_len_) {
-    keep = buf_len_ - (pos_ - buf_offset_);
-    std::memmove(buf_.data(), buf_.data() + (pos_ - buf_offset_), keep);
+  const uint64_t end = std::min<uint64_t>(want_end, current_.end());
+  if (end <= pos_) return std::string_view();
+  return std::string_view(current_.data + (pos_ - current_.offset), end - pos_);
+}
+
+Result<bool> SegmentReader::TakeReadAhead() {
+  if (!ahead_read_.valid() || ahead_.offset != current_.end() || pos_ < current_.offset ||
+      pos_ > current_.end()) {
+    return false;
   }
-  uint64_t remaining = file_size_ - pos_;
-  size_t target = static_cast<size_t>(std::min<uint64_t>(remaining, std::max(n, kReadChunk)));
-  if (buf_.size() < target) buf_.resize(target);
-  buf_offset_ = pos_;
-  CORELOG_ASSIGN_OR_RETURN(size_t got,
-                           file_->ReadAt(pos_ + keep, std::span<char>(buf_.data() + keep,
-                                                                      target - keep)));
-  buf_len_ = keep + got;
-  size_t avail = std::min<size_t>(buf_len_, static_cast<size_t>(want_end - pos_));
-  return std::string_view(buf_.data(), avail);
+  const size_t keep = current_.end() - pos_;
+  if (keep > kHeadroom) return false;
+  CORELOG_ASSIGN_OR_RETURN(size_t got, ahead_read_.get());
+  char* chunk = ahead_.mem.get() + kHeadroom;
+  std::memcpy(chunk - keep, current_.data + (pos_ - current_.offset), keep);
+  ahead_.data = chunk - keep;
+  ahead_.offset = pos_;
+  ahead_.len = keep + got;
+  std::swap(current_, ahead_);
+  StartReadAhead();
+  return true;
+}
+
+Status SegmentReader::ReadNow(uint64_t want_end) {
+  DropReadAhead();
+  const uint64_t start = AlignDown(pos_);
+  const size_t least = current_.data == nullptr ? kFirstRead : kReadChunk;
+  const size_t len = static_cast<size_t>(
+      std::min<uint64_t>(std::max<uint64_t>(AlignUp(want_end) - start, least), AlignUp(file_size_) - start));
+  current_.Reserve(len);
+  char* chunk = current_.mem.get() + kHeadroom;
+  CORELOG_ASSIGN_OR_RETURN(size_t got, file_->ReadAt(start, std::span<char>(chunk, len)));
+  current_.data = chunk;
+  current_.offset = start;
+  current_.len = got;
+  return Ok();
+}
+
+// Reads the chunk after the current one on a helper thread. A chunk that
+// ended short (the end of the file) has nothing after it.
+void SegmentReader::StartReadAhead() {
+  const uint64_t next = current_.end();
+  if (ahead_read_.valid() || current_.data == nullptr || next >= file_size_ ||
+      next % kDirectIoBlock != 0 || pos_ < current_.offset || pos_ > next) {
+    return;
+  }
+  const size_t len = static_cast<size_t>(std::min<uint64_t>(kReadChunk, AlignUp(file_size_ - next)));
+  ahead_.Reserve(len);
+  ahead_.data = nullptr;
+  ahead_.offset = next;
+  ahead_.len = 0;
+  std::span<char> dst(ahead_.mem.get() + kHeadroom, len);
+  try {
+    ahead_read_ = std::async(std::launch::async,
+                             [file = file_.get(), next, dst] { return file->ReadAt(next, dst); });
+  } catch (const std::system_error&) {
+    // No thread to be had: the chunk is read when it is needed instead.
+  }
+}
+
+void SegmentReader::DropReadAhead() {
+  if (ahead_read_.valid()) (void)ahead_read_.get();
 }
 
 Result<SegmentStep> SegmentReader::Next() {
@@ -68,6 +137,7 @@ Result<SegmentStep> SegmentReader::Next() {
     step.offset = file_size_;
     return step;
   }
+  StartReadAhead();
   CORELOG_ASSIGN_OR_RETURN(std::string_view head, Fill(kEntryHeaderSize));
   size_t need = kEntryHeaderSize;
   if (head.size() >= kEntryHeaderSize) {
@@ -85,6 +155,7 @@ Result<SegmentStep> SegmentReader::Next() {
 }
 
 Result<bool> SegmentReader::IsBlockPadding(uint64_t offset) {
+  DropReadAhead();
   if (offset >= file_size_ || file_size_ % kDirectIoBlock != 0 ||
       file_size_ - offset >= kDirectIoBlock) {
     return false;
@@ -96,6 +167,7 @@ Result<bool> SegmentReader::IsBlockPadding(uint64_t offset) {
 
 Result<std::optional<uint64_t>> SegmentReader::FindValidEntry(uint64_t offset,
                                                               uint64_t min_sequence) {
+  DropReadAhead();
   if (offset >= file_size_) return std::optional<uint64_t>();
   std::string rest(file_size_ - offset, '\0');
   CORELOG_ASSIGN_OR_RETURN(size_t got, file_->ReadAt(offset, std::span<char>(rest.data(), rest.size())));

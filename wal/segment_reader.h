@@ -1,16 +1,20 @@
 // Sequential reader of one segment file. It checks the segment header, then
-// yields entries parsed out of large buffered reads (no syscall per entry)
-// and stops at the first damaged byte it meets, saying what the damage is.
+// yields entries parsed out of large block-aligned reads (no syscall per
+// entry) and stops at the first damaged byte it meets, saying what the
+// damage is. While the caller checks and applies one chunk, the next one is
+// read on a helper thread, so the disk and the CPU work at the same time.
 // It applies no recovery policy; CoreReader (wal/core_reader.h) does.
 #pragma once
 
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
+#include "wal/aligned_buffer.h"
 #include "wal/file_system.h"
 #include "wal/format.h"
 
@@ -26,6 +30,7 @@ struct SegmentStep {
 // Used by one thread at a time.
 class SegmentReader {
  public:
+  ~SegmentReader();
   static Result<std::unique_ptr<SegmentReader>> Open(FileSystem* fs, const std::string& path);
 
   const std::string& path() const { return path_; }
@@ -47,18 +52,40 @@ class SegmentReader {
   Result<bool> IsBlockPadding(uint64_t offset);
 
  private:
+  // File bytes [offset, offset + len) held at `data`, which points into
+  // `mem`: a chunk is read to mem + kHeadroom, and the headroom in front of
+  // it takes the unread end of the chunk before it (an entry cut in two).
+  struct Chunk {
+    AlignedBuffer mem;
+    size_t capacity = 0;
+    const char* data = nullptr;
+    uint64_t offset = 0;
+    size_t len = 0;
+    uint64_t end() const { return offset + len; }
+    // Makes room for kHeadroom + `bytes`; the content is lost if it grows.
+    void Reserve(size_t bytes);
+  };
+
   SegmentReader(std::unique_ptr<ReadableFile> file, std::string path, uint64_t size);
   // Makes [pos_, pos_ + n) buffered, or as much of it as the file holds.
   Result<std::string_view> Fill(size_t n);
+  // Moves on to the chunk read ahead, when it continues the current one.
+  Result<bool> TakeReadAhead();
+  // Reads [pos_, want_end) and more now, dropping any read ahead.
+  Status ReadNow(uint64_t want_end);
+  void StartReadAhead();
+  // Waits for the read in flight, if any, and forgets it: the file is then
+  // the caller's alone again.
+  void DropReadAhead();
 
   std::unique_ptr<ReadableFile> file_;
   std::string path_;
   uint64_t file_size_;
   Result<SegmentHeader> header_;
   uint64_t pos_ = kSegmentHeaderSize;
-  std::vector<char> buf_;
-  uint64_t buf_offset_ = 0;  // file offset of buf_[0]
-  size_t buf_len_ = 0;
+  Chunk current_;
+  Chunk ahead_;  // being read while ahead_read_ is valid
+  std::future<Result<size_t>> ahead_read_;
 };
 
 }  // namespace corelog::wal
