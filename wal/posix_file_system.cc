@@ -26,6 +26,10 @@ class Fd {
     if (fd_ >= 0) ::close(fd_);
   }
   int get() const { return fd_; }
+  void Close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
 
  private:
   int fd_;
@@ -85,6 +89,12 @@ class PosixReadable : public ReadableFile {
       ssize_t n = ::pread(direct ? direct_fd_.get() : fd_.get(), at, want,
                           static_cast<off_t>(offset + done));
       if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && direct && errno == EINVAL) {
+        // The device wants a larger alignment than kDirectIoBlock: read
+        // this file through the page cache from now on.
+        direct_fd_.Close();
+        continue;
+      }
       if (n < 0) return Errno("pread", path_);
       if (n == 0) break;
       done += static_cast<size_t>(n);
