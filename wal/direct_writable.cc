@@ -18,8 +18,6 @@ Error Errno(const std::string& what, const std::string& path) {
   return Error::FromErrno(errno, what + " " + path);
 }
 
-size_t RoundUp(size_t n) { return (n + kDirectIoBlock - 1) / kDirectIoBlock * kDirectIoBlock; }
-
 // The staging buffer: larger appends go out in pieces of this size, so a
 // file costs this much memory however large a group commit gets.
 constexpr size_t kBufferBytes = 2 << 20;
@@ -60,7 +58,7 @@ class DirectWritable : public WritableFile {
     while (!data.empty()) {
       const size_t take = std::min(data.size(), kBufferBytes - tail_);
       const size_t used = tail_ + take;
-      const size_t padded = RoundUp(used);
+      const size_t padded = AlignUp(used);
       std::memcpy(buf_.get() + tail_, data.data(), take);
       std::memset(buf_.get() + used, 0, padded - used);
       CORELOG_TRY(WriteAt(size_ - tail_, padded));

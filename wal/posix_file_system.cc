@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <utility>
 
+#include "wal/aligned_buffer.h"
 #include "wal/direct_writable.h"
 #include "wal/file_system.h"
 
@@ -68,8 +69,6 @@ class PosixWritable : public WritableFile {
   std::string path_;
 };
 
-bool Aligned(uint64_t n) { return n % kDirectIoBlock == 0; }
-
 // Positional reads. With a second descriptor opened with O_DIRECT, reads
 // whose offset, length and memory are block-aligned go straight from the
 // disk into the caller's buffer, without the kernel filling and copying
@@ -84,8 +83,8 @@ class PosixReadable : public ReadableFile {
     while (done < dst.size()) {
       char* at = dst.data() + done;
       const size_t want = dst.size() - done;
-      const bool direct = direct_fd_.get() >= 0 && Aligned(offset + done) && Aligned(want) &&
-                          Aligned(reinterpret_cast<uintptr_t>(at));
+      const bool direct = direct_fd_.get() >= 0 && IsBlockAligned(offset + done) &&
+                          IsBlockAligned(want) && IsBlockAligned(reinterpret_cast<uintptr_t>(at));
       ssize_t n = ::pread(direct ? direct_fd_.get() : fd_.get(), at, want,
                           static_cast<off_t>(offset + done));
       if (n < 0 && errno == EINTR) continue;

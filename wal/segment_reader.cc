@@ -19,9 +19,6 @@ constexpr size_t kFirstRead = 256 << 10;
 // more than 2 MiB) are read again instead.
 constexpr size_t kHeadroom = 2 << 20;
 
-uint64_t AlignDown(uint64_t n) { return n / kDirectIoBlock * kDirectIoBlock; }
-uint64_t AlignUp(uint64_t n) { return AlignDown(n + kDirectIoBlock - 1); }
-
 // Cheap checks that reject most offsets before a CRC is computed.
 bool Plausible(std::string_view b, uint64_t min_sequence) {
   if (b.size() < kEntryHeaderSize) return false;
@@ -109,7 +106,7 @@ Status SegmentReader::ReadNow(uint64_t want_end) {
 void SegmentReader::StartReadAhead() {
   const uint64_t next = current_.end();
   if (ahead_read_.valid() || current_.data == nullptr || next >= file_size_ ||
-      next % kDirectIoBlock != 0 || pos_ < current_.offset || pos_ > next) {
+      !IsBlockAligned(next) || pos_ < current_.offset || pos_ > next) {
     return;
   }
   const size_t len = static_cast<size_t>(std::min<uint64_t>(kReadChunk, AlignUp(file_size_ - next)));
