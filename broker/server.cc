@@ -27,9 +27,15 @@ namespace {
 
 thread_local int tls_core = -1;
 
-// Requests read ahead of their answers, per connection. Bounds memory when a
-// client pipelines faster than we answer.
+// Requests read ahead of their answers, per connection, by count and by
+// bytes. Bounds memory when a client pipelines faster than we answer: a
+// frame lives until its answer is written, so without a byte bound a fast
+// producer could park hundreds of megabytes of batches waiting for their
+// fsync, and every one of those bytes is fresh memory the kernel must zero.
 constexpr size_t kMaxInFlight = 128;
+// 16 MiB still holds several group commits' worth of batches (2.5-4 MB each
+// at full speed), and a single larger request is always read.
+constexpr size_t kMaxBytesInFlight = 16 << 20;
 
 class AsioTimer final : public Timer {
  public:
@@ -137,6 +143,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool done = false;
     Reply reply;
     int16_t api_key = -1;
+    size_t frame_bytes = 0;
     std::chrono::steady_clock::time_point start;
   };
 
@@ -155,7 +162,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         co_await asio::async_read(self->socket_, asio::buffer(frame->data(), frame->size()),
                                   asio::use_awaitable);
         self->Dispatch(std::move(frame));
-        while (self->slots_.size() >= kMaxInFlight && !self->closing_) {
+        while (self->ReadAheadFull() && !self->closing_) {
           boost::system::error_code ec;
           co_await self->space_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         }
@@ -170,10 +177,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (self->slots_.empty()) self->Close();
   }
 
+  bool ReadAheadFull() const {
+    return slots_.size() >= kMaxInFlight || bytes_in_flight_ >= kMaxBytesInFlight;
+  }
+
   void Dispatch(std::shared_ptr<std::string> frame) {
     auto slot = std::make_shared<Slot>();
     // Every request header starts with its api_key; frames are >= 8 bytes.
     slot->api_key = DecodeBE<int16_t>(frame->data());
+    slot->frame_bytes = frame->size();
+    bytes_in_flight_ += slot->frame_bytes;
     slot->start = std::chrono::steady_clock::now();
     slots_.push_back(slot);
     auto self = shared_from_this();
@@ -223,6 +236,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void PopSlot() {
+    bytes_in_flight_ -= slots_.front()->frame_bytes;
     slots_.pop_front();
     space_.cancel();
   }
@@ -245,6 +259,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   asio::steady_timer space_;
   std::string peer_;
   std::deque<std::shared_ptr<Slot>> slots_;
+  size_t bytes_in_flight_ = 0;  // frame bytes of the requests in slots_
   bool writing_ = false;
   bool reading_done_ = false;
   bool closing_ = false;

@@ -22,6 +22,7 @@ UNSUPPORTED_VERSION = 35
 INVALID_RECORD = 87
 
 API_PRODUCE = 0
+API_FETCH = 1
 API_METADATA = 3
 API_VERSIONS = 18
 
@@ -169,6 +170,25 @@ def produce_body(topic, partition, batch, acks=-1, timeout_ms=10000):
     return string(None) + struct.pack(">hi", acks, timeout_ms) + topics
 
 
+def fetch_body_v7(topic, partition, offset, max_wait_ms=0, min_bytes=1,
+                  partition_max_bytes=1 << 20, forgotten_partitions=0):
+    """Fetch v7 request body for one partition, with no fetch session.
+
+    forgotten_partitions pads the request with that many forgotten-topic
+    partition ids (4 bytes each), which a sessionless broker ignores: a way
+    to send a large request that does nothing else."""
+    partitions = array([struct.pack(">iqqi", partition, offset, -1,
+                                    partition_max_bytes)])
+    topics = array([string(topic) + partitions])
+    forgotten = array([])
+    if forgotten_partitions:
+        ids = struct.pack(">i", forgotten_partitions) + bytes(
+            4 * forgotten_partitions)
+        forgotten = array([string(topic) + ids])
+    return (struct.pack(">iiiibii", -1, max_wait_ms, min_bytes, 1 << 30, 0,
+                        0, -1) + topics + forgotten)
+
+
 def metadata_body(topics, allow_auto_topic_creation=True, version=4):
     """Metadata v0..v8 request body. topics=None asks for all topics (v1+);
     in v0 an empty list means all topics."""
@@ -306,6 +326,35 @@ def decode_produce(body, version):
         raise ValueError("%d bytes left after Produce v%d response"
                          % (r.remaining(), version))
     return out
+
+
+def decode_fetch_v7(body):
+    """Returns (error_code, {(topic, partition): {"error", "high_watermark",
+    "records"}}) where records is the raw record-batch bytes (b"" if none)."""
+    r = Reader(body)
+    r.int32()  # throttle_time_ms
+    error = r.int16()
+    r.int32()  # session_id
+    out = {}
+
+    def partition(topic):
+        index, perr, hw = r.unpack(">ihq")
+        r.int64()  # last_stable_offset
+        r.int64()  # log_start_offset
+        r.array(lambda: r.unpack(">qq"))  # aborted transactions
+        n = r.int32()
+        out[(topic, index)] = {"error": perr, "high_watermark": hw,
+                               "records": b"" if n < 0 else r.take(n)}
+
+    def topic():
+        name = r.string()
+        r.array(lambda: partition(name))
+
+    r.array(topic)
+    if r.remaining():
+        raise ValueError("%d bytes left after Fetch v7 response"
+                         % r.remaining())
+    return error, out
 
 
 def decode_metadata(body, version=4):

@@ -2,9 +2,11 @@
 
 Driven over raw sockets with kafka_wire: the ApiVersions ranges and their
 KIP-511 fallback, in-order answers to pipelined requests (also across core
-workers), and acks=0 getting no response.
+workers), the byte bound on requests read ahead of their answers, and acks=0
+getting no response.
 """
 
+import threading
 import time
 
 import pytest
@@ -158,6 +160,58 @@ def test_pipelined_produces_to_partitions_on_different_cores_keep_order(
             want = next_offset.get((topic, partition), first)
             assert p["base_offset"] == want, (topic, partition, p)
             next_offset[(topic, partition)] = want + 1
+
+
+# corelogd reads at most this many request bytes on one connection ahead of
+# their answers (broker/server.cc, kMaxBytesInFlight).
+READ_AHEAD_BYTES = 16 << 20
+
+
+def test_requests_read_ahead_of_their_answers_are_bounded_in_bytes(broker):
+    """A client that pipelines more request bytes than the read-ahead bound
+    is read only as its answers go out. Proven by order: 24 fetches of 1 MiB
+    each that wait their full max_wait, then a produce. Had the broker read
+    everything at once, the produce would land while the first fetch still
+    waits, and that fetch would return the record; with the bound, the
+    produce is read only after the first fetch has answered (empty). A fetch
+    read after the produce sees the record, and every answer comes back in
+    request order."""
+    topic = "read-ahead-bytes"
+    seeded = len(create_topic(broker.bootstrap, topic))
+    pad = (1 << 20) // 4  # forgotten partition ids: 1 MiB per fetch
+    waves = READ_AHEAD_BYTES // (1 << 20) + 8
+    frames, cid = [], 1
+    for _ in range(waves):
+        frames.append(w.request_frame(w.API_FETCH, 7, cid, w.fetch_body_v7(
+            topic, 0, seeded, max_wait_ms=300, min_bytes=1 << 30,
+            forgotten_partitions=pad)))
+        cid += 1
+    batch = w.encode_record_batch([(b"k", b"read after the fetches", [])])
+    produce_cid = cid
+    frames.append(w.request_frame(w.API_PRODUCE, 7, cid,
+                                  w.produce_body(topic, 0, batch, acks=1)))
+    cid += 1
+    frames.append(w.request_frame(w.API_FETCH, 7, cid, w.fetch_body_v7(
+        topic, 0, seeded, max_wait_ms=300, min_bytes=1 << 30)))
+    with w.Connection.to(broker.bootstrap, timeout=30) as conn:
+        # The broker stops reading, so the send blocks until answers flow.
+        sender = threading.Thread(target=conn.send_raw,
+                                  args=(b"".join(frames),))
+        sender.start()
+        try:
+            answers = [conn.recv(timeout=30) for _ in range(cid)]
+        finally:
+            sender.join(timeout=30)
+    assert [c for c, _ in answers] == list(range(1, cid + 1))
+    first = w.decode_fetch_v7(answers[0][1])[1][(topic, 0)]
+    assert first["error"] == w.NONE, first
+    assert first["records"] == b"", (
+        "the produce was read before the first fetch answered")
+    produced = w.decode_produce(answers[produce_cid - 1][1], 7)[(topic, 0)]
+    assert produced["error"] == w.NONE and produced["base_offset"] == seeded
+    last = w.decode_fetch_v7(answers[-1][1])[1][(topic, 0)]
+    assert last["error"] == w.NONE and last["high_watermark"] == seeded + 1
+    assert b"read after the fetches" in last["records"]
 
 
 def test_acks_zero_gets_no_response(broker):
