@@ -59,7 +59,10 @@ CoreWriter::CoreWriter(const Options& options, CompletionQueue* completions, Sta
       thread_([this] {
         SetThreadName("wal-sync-" + std::to_string(core_));
         SyncLoop();
-      }) {}
+      }) {
+  std::lock_guard lock(mu_);
+  pending_.Reset(segment_bytes_);
+}
 
 CoreWriter::~CoreWriter() {
   {
@@ -127,7 +130,7 @@ Result<uint64_t> CoreWriter::Append(const EntryFields& in, std::string_view payl
     fields.epoch = epoch_.load(std::memory_order_relaxed);
     fields.sequence = next_sequence_.load(std::memory_order_relaxed);
     next_sequence_.store(fields.sequence + 1, std::memory_order_relaxed);
-    AppendEntry(&pending_, fields, payload, known);
+    EncodeEntry(pending_.Extend(size), fields, payload, known);
     segment_bytes_ += size;
     end = position_.load(std::memory_order_relaxed) + size;
     position_.store(end, std::memory_order_release);
@@ -147,10 +150,11 @@ void CoreWriter::RollLocked() {
   h.base_position = position_.load(std::memory_order_relaxed);
   h.base_epoch = epoch_.load(std::memory_order_relaxed);
   h.base_sequence = next_sequence_.load(std::memory_order_relaxed);
+  // A new segment's bytes line up for an in-place write only when they start
+  // the buffer; after other bytes they are copied (once per segment).
+  if (pending_.empty()) pending_.Reset(0);
   marks_.push_back({pending_.size(), h.segment_number});
-  size_t at = pending_.size();
-  pending_.resize(at + kSegmentHeaderSize);
-  EncodeSegmentHeader(h, pending_.data() + at);
+  EncodeSegmentHeader(h, pending_.Extend(kSegmentHeaderSize));
   segment_number_ = h.segment_number;
   segment_bytes_ = kSegmentHeaderSize;
   std::lock_guard lock(segments_mu_);
@@ -222,15 +226,17 @@ bool CoreWriter::HasWorkLocked() const {
 }
 
 // Swapping keeps both buffers' capacity, so steady state allocates nothing.
+// The bytes appended next go to the current segment at segment_bytes_.
 void CoreWriter::TakeBatchLocked(Batch* batch) {
-  batch->bytes.swap(pending_);
+  std::swap(batch->bytes, pending_);
+  pending_.Reset(segment_bytes_);
   batch->marks.swap(marks_);
   batch->requests.swap(requests_);
   batch->end_position = position_.load(std::memory_order_relaxed);
   batch->sync = !batch->requests.empty() || stop_;
 }
 
-Status CoreWriter::RunBatch(const Batch& batch) {
+Status CoreWriter::RunBatch(Batch& batch) {
   std::lock_guard io(io_mu_);
   // A failed fsync may have dropped dirty pages; retrying could report
   // data durable that is gone, so a poisoned writer does no more I/O.
@@ -247,22 +253,26 @@ Status CoreWriter::RunBatch(const Batch& batch) {
   return status;
 }
 
-Status CoreWriter::WriteBatch(const Batch& batch) {
-  std::string_view bytes(batch.bytes);
+// The last piece of a batch may be written in place: the room after it is
+// the buffer's own. Bytes before a segment mark are followed by the next
+// segment's bytes, so they are copied.
+Status CoreWriter::WriteBatch(Batch& batch) {
+  std::span<char> bytes = batch.bytes.bytes();
   size_t from = 0;
   for (const SegmentMark& mark : batch.marks) {
-    CORELOG_TRY(WriteToFile(bytes.substr(from, mark.offset - from)));
+    CORELOG_TRY(WriteToFile(bytes.subspan(from, mark.offset - from), false));
     CORELOG_TRY(SwitchFile(mark.number));
     from = mark.offset;
   }
-  CORELOG_TRY(WriteToFile(bytes.substr(from)));
+  CORELOG_TRY(WriteToFile(bytes.subspan(from), true));
   file_position_ = batch.end_position;
   return Ok();
 }
 
-Status CoreWriter::WriteToFile(std::string_view bytes) {
+Status CoreWriter::WriteToFile(std::span<char> bytes, bool in_place) {
   if (bytes.empty()) return Ok();
-  return file_->Append(bytes);
+  if (in_place) return file_->AppendInPlace(bytes);
+  return file_->Append(std::string_view(bytes.data(), bytes.size()));
 }
 
 // The finished segment is durable before its successor exists, so damage

@@ -26,6 +26,7 @@
 #include "wal/format.h"
 #include "wal/options.h"
 #include "wal/sync_observer.h"
+#include "wal/write_buffer.h"
 
 namespace corelog::wal {
 
@@ -110,7 +111,7 @@ class CoreWriter {
     uint64_t number;
   };
   struct Batch {
-    std::string bytes;
+    WriteBuffer bytes;
     std::vector<SegmentMark> marks;
     std::vector<SyncRequest> requests;
     uint64_t end_position = 0;
@@ -124,9 +125,9 @@ class CoreWriter {
   void SyncLoop();
   bool HasWorkLocked() const;
   void TakeBatchLocked(Batch* batch);
-  Status RunBatch(const Batch& batch);
-  Status WriteBatch(const Batch& batch);
-  Status WriteToFile(std::string_view bytes);
+  Status RunBatch(Batch& batch);
+  Status WriteBatch(Batch& batch);
+  Status WriteToFile(std::span<char> bytes, bool in_place);
   Status SwitchFile(uint64_t number);
   Status SyncFile(uint64_t end_position);
   void Complete(Batch* batch, const Status& status);
@@ -160,7 +161,7 @@ class CoreWriter {
   // Shared between the core thread and the sync thread.
   mutable std::mutex mu_;
   std::condition_variable wake_;
-  std::string pending_;
+  WriteBuffer pending_;
   std::vector<SegmentMark> marks_;
   std::vector<SyncRequest> requests_;
   bool stop_ = false;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
@@ -19,13 +20,15 @@ Error Errno(const std::string& what, const std::string& path) {
 }
 
 // The staging buffer: larger appends go out in pieces of this size, so a
-// file costs this much memory however large a group commit gets.
+// file costs this much memory however large a group commit gets. A core
+// writer's group commits skip it (AppendInPlace).
 constexpr size_t kBufferBytes = 2 << 20;
 
 // O_DIRECT needs block-aligned memory, offsets and lengths, so appends go
 // through an aligned staging buffer that starts with the file's last
-// partial block. Each write puts that block back followed by new bytes,
-// zero-padded to a block boundary: until Close the file ends in up to
+// partial block (AppendInPlace puts that block in the room right before the
+// caller's bytes instead). Each write puts that block back followed by new
+// bytes, zero-padded to a block boundary: until Close the file ends in up to
 // kDirectIoBlock - 1 zero bytes, which recovery recognises as padding.
 // Rewriting the partial block puts the same bytes back where they were, so
 // bytes already synced stay intact whatever happens to the rewrite.
@@ -57,18 +60,23 @@ class DirectWritable : public WritableFile {
   Status Append(std::string_view data) override {
     while (!data.empty()) {
       const size_t take = std::min(data.size(), kBufferBytes - tail_);
-      const size_t used = tail_ + take;
-      const size_t padded = AlignUp(used);
       std::memcpy(buf_.get() + tail_, data.data(), take);
-      std::memset(buf_.get() + used, 0, padded - used);
-      CORELOG_TRY(WriteAt(size_ - tail_, padded));
-      size_ += take;
+      CORELOG_TRY(WriteBlocks(buf_.get(), tail_ + take));
       data.remove_prefix(take);
-      const size_t keep = used % kDirectIoBlock;
-      std::memmove(buf_.get(), buf_.get() + (used - keep), keep);
-      tail_ = keep;
     }
     return Ok();
+  }
+
+  // Writes from the caller's memory when its bytes sit where our last
+  // partial block can go right before them on a block boundary (WriteBuffer
+  // arranges that); anything else goes through the staging buffer.
+  Status AppendInPlace(std::span<char> data) override {
+    char* start = data.data() - tail_;
+    if (data.empty() || !IsBlockAligned(reinterpret_cast<uintptr_t>(start))) {
+      return Append(std::string_view(data.data(), data.size()));
+    }
+    std::memcpy(start, buf_.get(), tail_);
+    return WriteBlocks(start, tail_ + data.size());
   }
 
   Status Sync() override {
@@ -92,10 +100,26 @@ class DirectWritable : public WritableFile {
   }
 
  private:
-  Status WriteAt(uint64_t offset, size_t length) {
+  // `start` is block-aligned memory holding the last partial block and new
+  // bytes after it, `used` in all, with room to pad them to a whole block.
+  // Writes them padded and keeps the new last partial block.
+  Status WriteBlocks(char* start, size_t used) {
+    const size_t padded = AlignUp(used);
+    std::memset(start + used, 0, padded - used);
+    CORELOG_TRY(WriteAt(start, size_ - tail_, padded));
+    size_ += used - tail_;
+    const size_t keep = used % kDirectIoBlock;
+    std::memmove(buf_.get(), start + (used - keep), keep);
+    tail_ = keep;
+    return Ok();
+  }
+
+  // `from` is block-aligned memory holding `length` bytes (a whole number of
+  // blocks) that go to the block-aligned `offset`.
+  Status WriteAt(const char* from, uint64_t offset, size_t length) {
     size_t done = 0;
     while (done < length) {
-      ssize_t n = ::pwrite(fd_, buf_.get() + done, length - done, static_cast<off_t>(offset + done));
+      ssize_t n = ::pwrite(fd_, from + done, length - done, static_cast<off_t>(offset + done));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return Errno("write", path_);
       done += static_cast<size_t>(n);

@@ -22,6 +22,14 @@ class WritableFile {
   // Writes all of `data` at the end of the file. A short write is continued;
   // an error (ENOSPC, EIO) is returned with some prefix possibly written.
   virtual Status Append(std::string_view data) = 0;
+  // Append, for bytes the file may write from where they are: during the
+  // call the file may overwrite the kDirectIoBlock bytes before `data` and
+  // the kDirectIoBlock bytes after it (WriteBuffer keeps that room). An
+  // O_DIRECT file uses it to write without copying `data` to aligned memory
+  // first; by default this is Append.
+  virtual Status AppendInPlace(std::span<char> data) {
+    return Append(std::string_view(data.data(), data.size()));
+  }
   // fdatasync: everything appended so far, and the file size, are durable.
   virtual Status Sync() = 0;
   virtual Status Close() = 0;

@@ -124,12 +124,9 @@ Result<SegmentHeader> DecodeSegmentHeader(std::string_view b) {
   return h;
 }
 
-void AppendEntry(std::string* dst, const EntryFields& f, std::string_view payload,
+void EncodeEntry(char* p, const EntryFields& f, std::string_view payload,
                  std::optional<KnownCrc> known) {
-  size_t start = dst->size();
   size_t prefix = BodyPrefixSize(f.kind);
-  dst->resize(start + kEntryHeaderSize + prefix);
-  char* p = dst->data() + start;
   EncodeLE<uint32_t>(p + 4, static_cast<uint32_t>(prefix + payload.size()));
   p[8] = static_cast<char>(f.kind);
   p[9] = 0;
@@ -144,7 +141,14 @@ void AppendEntry(std::string* dst, const EntryFields& f, std::string_view payloa
   }
   uint32_t crc = EntryCrc(std::string_view(p + 4, kEntryHeaderSize - 4 + prefix), payload, known);
   EncodeLE<uint32_t>(p, crc32c::Mask(crc));
-  dst->append(payload);
+  if (!payload.empty()) std::memcpy(p + kEntryHeaderSize + prefix, payload.data(), payload.size());
+}
+
+void AppendEntry(std::string* dst, const EntryFields& f, std::string_view payload,
+                 std::optional<KnownCrc> known) {
+  size_t start = dst->size();
+  dst->resize(start + EncodedEntrySize(f.kind, payload.size()));
+  EncodeEntry(dst->data() + start, f, payload, known);
 }
 
 ParsedEntry ParseEntry(std::string_view b) {

@@ -73,7 +73,12 @@ struct KnownCrc {
   uint32_t crc = 0;
 };
 
-// Appends one encoded entry (header, kind prefix, payload) to `dst`.
+// Encodes one entry (header, kind prefix, payload) into the
+// EncodedEntrySize(fields.kind, payload.size()) bytes at `dst`.
+void EncodeEntry(char* dst, const EntryFields& fields, std::string_view payload,
+                 std::optional<KnownCrc> known = std::nullopt);
+
+// Appends one encoded entry to `dst`.
 void AppendEntry(std::string* dst, const EntryFields& fields, std::string_view payload,
                  std::optional<KnownCrc> known = std::nullopt);
 

@@ -1,9 +1,12 @@
-// O_DIRECT appends on real files: what lands on disk after each append, what
-// Close leaves, reopening after a partial block, and recovery of a WAL whose
-// newest segment still ends in block padding (as after kill -9).
+// O_DIRECT appends on real files: what lands on disk after each append (also
+// written in place from a WriteBuffer), what Close leaves, reopening after a
+// partial block, and recovery of a WAL whose newest segment still ends in
+// block padding (as after kill -9).
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <fstream>
 #include <sstream>
 
@@ -11,10 +14,12 @@
 #include "wal/file_system.h"
 #include "wal/format.h"
 #include "wal/manager.h"
+#include "wal/write_buffer.h"
 
 namespace corelog::wal {
 namespace {
 
+using testing::ForwardingFileSystem;
 using testing::Payloads;
 using testing::ReadCore;
 using testing::TempDir;
@@ -57,6 +62,161 @@ TEST(WalDirectIo, EachAppendLandsWholeAndPaddedAndCloseCutsThePadding) {
   }
   ASSERT_TRUE((*file)->Close());
   EXPECT_EQ(ReadWhole(path), expected);
+}
+
+TEST(WalDirectIo, AppendInPlaceWritesFromTheCallersBytesAndLandsTheSame) {
+  TempDir dir;
+  const std::string path = dir.path() + "/f";
+  auto file = PosixDirectFileSystem()->NewWritable(path);
+  ASSERT_TRUE(file) << file.error().message();
+  std::string expected;
+  WriteBuffer buffer;
+  char seed = 'a';
+  for (size_t size : {1, 4095, 4096, 5000, 100000, 3, 8192, (5 << 20) + 3, 10}) {
+    SCOPED_TRACE("after appending " + std::to_string(size) + " bytes");
+    const std::string chunk = Pattern(size, seed++);
+    buffer.Reset(expected.size());
+    std::memcpy(buffer.Extend(size), chunk.data(), size);
+    const size_t tail = expected.size() % kDirectIoBlock;
+    ASSERT_TRUE((*file)->AppendInPlace(buffer.bytes()));
+    // Written from the buffer: the file put its last partial block in the
+    // room right before the bytes and wrote from there.
+    EXPECT_EQ(std::string(buffer.bytes().data() - tail, tail), expected.substr(expected.size() - tail));
+    expected += chunk;
+    ASSERT_TRUE((*file)->Sync());
+    std::string disk = ReadWhole(path);
+    ASSERT_EQ(disk.size(), RoundUpToBlock(expected.size()));
+    EXPECT_EQ(disk.substr(0, expected.size()), expected);
+    EXPECT_EQ(disk.find_first_not_of('\0', expected.size()), std::string::npos);
+  }
+  ASSERT_TRUE((*file)->Close());
+  EXPECT_EQ(ReadWhole(path), expected);
+}
+
+TEST(WalDirectIo, AppendInPlaceOfBytesNotLinedUpWithTheFileIsCopied) {
+  TempDir dir;
+  const std::string path = dir.path() + "/f";
+  auto file = PosixDirectFileSystem()->NewWritable(path);
+  ASSERT_TRUE(file) << file.error().message();
+  std::string expected;
+  WriteBuffer buffer;
+  for (size_t size : {100, 7000, 3}) {
+    const std::string chunk = Pattern(size, static_cast<char>('A' + size % 7));
+    buffer.Reset(expected.size() + 1);  // one byte off the file's offset
+    std::memcpy(buffer.Extend(size), chunk.data(), size);
+    ASSERT_TRUE((*file)->AppendInPlace(buffer.bytes()));
+    expected += chunk;
+  }
+  ASSERT_TRUE((*file)->Sync());
+  EXPECT_EQ(ReadWhole(path).substr(0, expected.size()), expected);
+  ASSERT_TRUE((*file)->Close());
+  EXPECT_EQ(ReadWhole(path), expected);
+}
+
+// Watches the appends of every file it opens for writing.
+struct AppendLog {
+  std::mutex mu;
+  int copied = 0;     // Append
+  int in_place = 0;   // AppendInPlace
+  int lined_up = 0;   // AppendInPlace with the bytes where an O_DIRECT file can write them
+  int not_lined_up_at_file_start = 0;
+};
+
+class WatchedWritable : public WritableFile {
+ public:
+  WatchedWritable(std::unique_ptr<WritableFile> file, uint64_t size, AppendLog* log)
+      : file_(std::move(file)), size_(size), log_(log) {}
+  Status Append(std::string_view data) override {
+    Count(&AppendLog::copied);
+    size_ += data.size();
+    return file_->Append(data);
+  }
+  Status AppendInPlace(std::span<char> data) override {
+    const auto start = reinterpret_cast<uintptr_t>(data.data()) - size_ % kDirectIoBlock;
+    Count(&AppendLog::in_place);
+    if (start % kDirectIoBlock == 0) {
+      Count(&AppendLog::lined_up);
+    } else if (size_ == 0) {
+      Count(&AppendLog::not_lined_up_at_file_start);
+    }
+    size_ += data.size();
+    return file_->AppendInPlace(data);
+  }
+  Status Sync() override { return file_->Sync(); }
+  Status Close() override { return file_->Close(); }
+
+ private:
+  void Count(int AppendLog::*counter) {
+    std::lock_guard lock(log_->mu);
+    ++(log_->*counter);
+  }
+  std::unique_ptr<WritableFile> file_;
+  uint64_t size_;
+  AppendLog* log_;
+};
+
+class WatchedFileSystem : public ForwardingFileSystem {
+ public:
+  explicit WatchedFileSystem(AppendLog* log) : ForwardingFileSystem(PosixDirectFileSystem()), log_(log) {}
+  Result<std::unique_ptr<WritableFile>> NewWritable(const std::string& p) override {
+    CORELOG_ASSIGN_OR_RETURN(auto file, real_->NewWritable(p));
+    return std::unique_ptr<WritableFile>(new WatchedWritable(std::move(file), 0, log_));
+  }
+  Result<std::unique_ptr<WritableFile>> ReopenWritable(const std::string& p) override {
+    CORELOG_ASSIGN_OR_RETURN(auto file, real_->ReopenWritable(p));
+    return std::unique_ptr<WritableFile>(new WatchedWritable(std::move(file), std::filesystem::file_size(p), log_));
+  }
+
+ private:
+  AppendLog* log_;
+};
+
+TEST(WalDirectIo, GroupCommitsReachTheFileLinedUpToBeWrittenInPlace) {
+  TempDir dir;
+  AppendLog log;
+  WatchedFileSystem fs(&log);
+  Options options;
+  options.dir = dir.path() + "/wal";
+  options.fs = &fs;
+  options.segment_bytes = 64 * 1024;  // rolls inside group commits too
+  std::vector<std::string> written;
+  for (int round = 0; round < 2; ++round) {  // the second round reopens the log
+    auto m = round == 0 ? Manager::Create(options) : Manager::Open(options);
+    ASSERT_TRUE(m) << m.error().message();
+    for (int i = 0; i < 60; ++i) {
+      written.push_back(Pattern(100 + static_cast<size_t>(i) * 131, static_cast<char>('a' + i % 23)));
+      ASSERT_TRUE((*m)->writer(0).AppendData(1, i, written.back()));
+      if (i % 7 == 6) {
+        ASSERT_TRUE((*m)->SyncAll());
+      }
+    }
+    ASSERT_TRUE((*m)->SyncAll());
+  }
+  EXPECT_EQ(Payloads(ReadCore(options, 0)), written);
+  // Every group commit is written in place, lined up with the file, except
+  // the bytes of a new segment that follow other bytes in the same group
+  // commit (once per segment).
+  std::lock_guard lock(log.mu);
+  EXPECT_GT(log.lined_up, 10);
+  EXPECT_EQ(log.lined_up + log.not_lined_up_at_file_start, log.in_place);
+}
+
+TEST(WalWriteBuffer, BytesStartLinedUpWithTheirFileOffsetAndSurviveGrowth) {
+  WriteBuffer buffer;
+  for (uint64_t offset : {0ul, 1ul, 4095ul, 4096ul, 12345ul}) {
+    SCOPED_TRACE("file offset " + std::to_string(offset));
+    buffer.Reset(offset);
+    std::string expected;
+    for (size_t n : {10, 5000, 1 << 20, 3 << 20}) {
+      const std::string chunk = Pattern(n, static_cast<char>('a' + n % 13));
+      std::memcpy(buffer.Extend(n), chunk.data(), n);
+      expected += chunk;
+      const auto at = reinterpret_cast<uintptr_t>(buffer.bytes().data());
+      EXPECT_EQ(at % kDirectIoBlock, offset % kDirectIoBlock);
+      ASSERT_EQ(buffer.size(), expected.size());
+      EXPECT_EQ(std::string(buffer.bytes().data(), buffer.size()), expected);
+    }
+  }
 }
 
 TEST(WalDirectIo, ReopeningContinuesAfterThePartialLastBlock) {

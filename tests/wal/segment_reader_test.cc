@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "tests/common/temp_dir.h"
+#include "tests/wal/wal_test_util.h"
 #include "wal/aligned_buffer.h"
 #include "wal/format.h"
 
@@ -24,6 +25,7 @@ namespace corelog::wal {
 namespace {
 
 using corelog::testing::TempDir;
+using testing::ForwardingFileSystem;
 
 struct Written {
   uint64_t offset;
@@ -148,27 +150,15 @@ class LoggedFile : public ReadableFile {
   ReadLog* log_;
 };
 
-class LoggedFileSystem : public FileSystem {
+class LoggedFileSystem : public ForwardingFileSystem {
  public:
-  explicit LoggedFileSystem(ReadLog* log) : log_(log) {}
+  explicit LoggedFileSystem(ReadLog* log) : ForwardingFileSystem(PosixDirectFileSystem()), log_(log) {}
   Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) override {
     CORELOG_ASSIGN_OR_RETURN(auto file, real_->OpenReadable(path));
     return std::unique_ptr<ReadableFile>(new LoggedFile(std::move(file), log_));
   }
-  Result<std::unique_ptr<WritableFile>> NewWritable(const std::string& p) override { return real_->NewWritable(p); }
-  Result<std::unique_ptr<WritableFile>> ReopenWritable(const std::string& p) override {
-    return real_->ReopenWritable(p);
-  }
-  Status Truncate(const std::string& p, uint64_t size) override { return real_->Truncate(p, size); }
-  Status Rename(const std::string& from, const std::string& to) override { return real_->Rename(from, to); }
-  Status Delete(const std::string& p) override { return real_->Delete(p); }
-  Result<std::vector<std::string>> ListDir(const std::string& d) override { return real_->ListDir(d); }
-  Status MakeDirs(const std::string& d) override { return real_->MakeDirs(d); }
-  Status SyncDir(const std::string& d) override { return real_->SyncDir(d); }
-  bool Exists(const std::string& p) override { return real_->Exists(p); }
 
  private:
-  FileSystem* real_ = PosixDirectFileSystem();
   ReadLog* log_;
 };
 

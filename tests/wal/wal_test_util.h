@@ -1,5 +1,6 @@
 // Shared helpers of the WAL tests: options over the fault-injecting file
-// system or a real temporary directory, and whole-log readers.
+// system or a real temporary directory, whole-log readers, and a file system
+// that forwards to a real one for tests to watch.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -48,5 +49,29 @@ inline std::vector<std::string> Payloads(const std::vector<OwnedEntry>& entries)
   for (const auto& e : entries) out.push_back(e.payload);
   return out;
 }
+
+// Forwards every call to a real file system; a test overrides the calls it
+// watches.
+class ForwardingFileSystem : public FileSystem {
+ public:
+  explicit ForwardingFileSystem(FileSystem* real) : real_(real) {}
+  Result<std::unique_ptr<WritableFile>> NewWritable(const std::string& p) override { return real_->NewWritable(p); }
+  Result<std::unique_ptr<WritableFile>> ReopenWritable(const std::string& p) override {
+    return real_->ReopenWritable(p);
+  }
+  Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& p) override {
+    return real_->OpenReadable(p);
+  }
+  Status Truncate(const std::string& p, uint64_t size) override { return real_->Truncate(p, size); }
+  Status Rename(const std::string& from, const std::string& to) override { return real_->Rename(from, to); }
+  Status Delete(const std::string& p) override { return real_->Delete(p); }
+  Result<std::vector<std::string>> ListDir(const std::string& d) override { return real_->ListDir(d); }
+  Status MakeDirs(const std::string& d) override { return real_->MakeDirs(d); }
+  Status SyncDir(const std::string& d) override { return real_->SyncDir(d); }
+  bool Exists(const std::string& p) override { return real_->Exists(p); }
+
+ protected:
+  FileSystem* real_;
+};
 
 }  // namespace corelog::wal::testing

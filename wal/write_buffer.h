@@ -1,0 +1,62 @@
+// WriteBuffer: a core writer's pending WAL bytes, laid out so that an
+// O_DIRECT file can write them from where they are (see
+// WritableFile::AppendInPlace) instead of copying them into a staging
+// buffer first.
+//
+// The memory is block-aligned and keeps one block of room after the bytes
+// and at least one before them. The bytes start at an address congruent,
+// modulo the block size, to the file offset they will be written at: the
+// file then puts its last partial block in the room just before them and
+// writes whole blocks straight from this memory.
+#pragma once
+
+#include <algorithm>
+#include <cstring>
+#include <span>
+
+#include "wal/aligned_buffer.h"
+
+namespace corelog::wal {
+
+class WriteBuffer {
+ public:
+  // Empties the buffer; the next bytes appended go to `file_offset` of the
+  // file. Keeps the memory.
+  void Reset(uint64_t file_offset) {
+    lead_ = kDirectIoBlock + static_cast<size_t>(file_offset % kDirectIoBlock);
+    size_ = 0;
+  }
+  void clear() { size_ = 0; }
+
+  // Makes room for `n` more bytes at the end and returns where they go; the
+  // caller writes all of them.
+  char* Extend(size_t n) {
+    const size_t needed = lead_ + size_ + n + kDirectIoBlock;
+    if (needed > capacity_) Grow(needed);
+    char* at = mem_.get() + lead_ + size_;
+    size_ += n;
+    return at;
+  }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  // The bytes; the block before and the block after them are room an
+  // AppendInPlace may overwrite.
+  std::span<char> bytes() { return {mem_.get() + lead_, size_}; }
+
+ private:
+  void Grow(size_t needed) {
+    const size_t capacity = AlignUp(std::max(needed, 2 * capacity_));
+    AlignedBuffer mem = AllocateAligned(capacity);
+    if (size_ > 0) std::memcpy(mem.get() + lead_, mem_.get() + lead_, size_);
+    mem_ = std::move(mem);
+    capacity_ = capacity;
+  }
+
+  AlignedBuffer mem_;
+  size_t capacity_ = 0;
+  size_t lead_ = kDirectIoBlock;  // room before the bytes
+  size_t size_ = 0;
+};
+
+}  // namespace corelog::wal
