@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstring>
 #include <span>
+#include <utility>
 
 #include "wal/aligned_buffer.h"
 

@@ -41,6 +41,15 @@ std::string Pattern(size_t n, char seed) {
   return s;
 }
 
+// The file holds `expected`, then zero padding to the next block boundary:
+// what an open file written with O_DIRECT looks like.
+void ExpectPaddedOnDisk(const std::string& path, const std::string& expected) {
+  std::string disk = ReadWhole(path);
+  ASSERT_EQ(disk.size(), RoundUpToBlock(expected.size()));
+  EXPECT_EQ(disk.substr(0, expected.size()), expected);
+  EXPECT_EQ(disk.find_first_not_of('\0', expected.size()), std::string::npos);
+}
+
 TEST(WalDirectIo, EachAppendLandsWholeAndPaddedAndCloseCutsThePadding) {
   TempDir dir;
   const std::string path = dir.path() + "/f";
@@ -54,11 +63,7 @@ TEST(WalDirectIo, EachAppendLandsWholeAndPaddedAndCloseCutsThePadding) {
     expected += Pattern(size, seed++);
     ASSERT_TRUE((*file)->Append(Pattern(size, static_cast<char>(seed - 1))));
     ASSERT_TRUE((*file)->Sync());
-    std::string disk = ReadWhole(path);
-    // Only a direct append pads the file to the next block boundary.
-    ASSERT_EQ(disk.size(), RoundUpToBlock(expected.size()));
-    EXPECT_EQ(disk.substr(0, expected.size()), expected);
-    EXPECT_EQ(disk.find_first_not_of('\0', expected.size()), std::string::npos);
+    ExpectPaddedOnDisk(path, expected);
   }
   ASSERT_TRUE((*file)->Close());
   EXPECT_EQ(ReadWhole(path), expected);
@@ -84,10 +89,7 @@ TEST(WalDirectIo, AppendInPlaceWritesFromTheCallersBytesAndLandsTheSame) {
     EXPECT_EQ(std::string(buffer.bytes().data() - tail, tail), expected.substr(expected.size() - tail));
     expected += chunk;
     ASSERT_TRUE((*file)->Sync());
-    std::string disk = ReadWhole(path);
-    ASSERT_EQ(disk.size(), RoundUpToBlock(expected.size()));
-    EXPECT_EQ(disk.substr(0, expected.size()), expected);
-    EXPECT_EQ(disk.find_first_not_of('\0', expected.size()), std::string::npos);
+    ExpectPaddedOnDisk(path, expected);
   }
   ASSERT_TRUE((*file)->Close());
   EXPECT_EQ(ReadWhole(path), expected);
