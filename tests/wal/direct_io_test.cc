@@ -69,6 +69,12 @@ TEST(WalDirectIo, EachAppendLandsWholeAndPaddedAndCloseCutsThePadding) {
   EXPECT_EQ(ReadWhole(path), expected);
 }
 
+// Makes `bytes` the buffer's content, lined up for `file_offset`.
+void Fill(WriteBuffer* buffer, uint64_t file_offset, const std::string& bytes) {
+  buffer->Reset(file_offset);
+  std::memcpy(buffer->Extend(bytes.size()), bytes.data(), bytes.size());
+}
+
 TEST(WalDirectIo, AppendInPlaceWritesFromTheCallersBytesAndLandsTheSame) {
   TempDir dir;
   const std::string path = dir.path() + "/f";
@@ -80,8 +86,7 @@ TEST(WalDirectIo, AppendInPlaceWritesFromTheCallersBytesAndLandsTheSame) {
   for (size_t size : {1, 4095, 4096, 5000, 100000, 3, 8192, (5 << 20) + 3, 10}) {
     SCOPED_TRACE("after appending " + std::to_string(size) + " bytes");
     const std::string chunk = Pattern(size, seed++);
-    buffer.Reset(expected.size());
-    std::memcpy(buffer.Extend(size), chunk.data(), size);
+    Fill(&buffer, expected.size(), chunk);
     const size_t tail = expected.size() % kDirectIoBlock;
     ASSERT_TRUE((*file)->AppendInPlace(buffer.bytes()));
     // Written from the buffer: the file put its last partial block in the
@@ -104,8 +109,7 @@ TEST(WalDirectIo, AppendInPlaceOfBytesNotLinedUpWithTheFileIsCopied) {
   WriteBuffer buffer;
   for (size_t size : {100, 7000, 3}) {
     const std::string chunk = Pattern(size, static_cast<char>('A' + size % 7));
-    buffer.Reset(expected.size() + 1);  // one byte off the file's offset
-    std::memcpy(buffer.Extend(size), chunk.data(), size);
+    Fill(&buffer, expected.size() + 1, chunk);  // one byte off the file's offset
     ASSERT_TRUE((*file)->AppendInPlace(buffer.bytes()));
     expected += chunk;
   }
