@@ -18,9 +18,8 @@ void Reader::Fail(std::string_view what) {
   error_ = "malformed input at byte " + std::to_string(pos_) + ": " + std::string(what);
 }
 
-bool Reader::Need(size_t n, std::string_view what) {
+bool Reader::NeedFailed(size_t n, std::string_view what) {
   if (!ok()) return false;
-  if (n <= remaining()) return true;
   Fail(std::string(what) + " needs " + std::to_string(n) + " bytes, " +
        std::to_string(remaining()) + " left");
   return false;
@@ -37,7 +36,6 @@ T ReadFixed(std::string_view data, size_t* pos) {
 
 }  // namespace
 
-int8_t Reader::Int8() { return Need(1, "int8") ? ReadFixed<int8_t>(data_, &pos_) : 0; }
 int16_t Reader::Int16() { return Need(2, "int16") ? ReadFixed<int16_t>(data_, &pos_) : 0; }
 int32_t Reader::Int32() { return Need(4, "int32") ? ReadFixed<int32_t>(data_, &pos_) : 0; }
 int64_t Reader::Int64() { return Need(8, "int64") ? ReadFixed<int64_t>(data_, &pos_) : 0; }
@@ -53,7 +51,7 @@ Uuid Reader::ReadUuid() {
 
 // Kafka's varints are LEB128: 7 bits per byte, low group first. A 32-bit
 // value takes at most 5 bytes and a 64-bit one 10; longer is malformed.
-uint64_t Reader::ReadVarint(int max_bytes, std::string_view what) {
+uint64_t Reader::ReadLongVarint(int max_bytes, std::string_view what) {
   uint64_t value = 0;
   for (int i = 0; i < max_bytes; ++i) {
     if (!Need(1, what)) return 0;
@@ -74,20 +72,6 @@ uint32_t Reader::UnsignedVarint() {
   return static_cast<uint32_t>(v);
 }
 
-int32_t Reader::Varint() {
-  uint64_t v = ReadVarint(5, "varint");
-  if (v > std::numeric_limits<uint32_t>::max()) {
-    Fail("varint overflows 32 bits");
-    return 0;
-  }
-  auto u = static_cast<uint32_t>(v);
-  return static_cast<int32_t>((u >> 1) ^ (~(u & 1) + 1));
-}
-
-int64_t Reader::Varlong() {
-  uint64_t u = ReadVarint(10, "varlong");
-  return static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1));
-}
 
 int64_t Reader::Length(bool compact, bool wide, std::string_view what) {
   int64_t n;
@@ -102,13 +86,6 @@ int64_t Reader::Length(bool compact, bool wide, std::string_view what) {
     return 0;
   }
   return n;
-}
-
-std::string_view Reader::Raw(size_t n) {
-  if (!Need(n, "raw bytes")) return {};
-  std::string_view v = data_.substr(pos_, n);
-  pos_ += n;
-  return v;
 }
 
 std::string_view Reader::StringView(bool compact) {

@@ -79,15 +79,66 @@ class Reader {
 
  private:
   // True when n more bytes are available; otherwise fails with `what`.
-  bool Need(size_t n, std::string_view what);
+  // Inline, as are short varints: a batch of small records makes several of
+  // these calls per record.
+  bool Need(size_t n, std::string_view what) {
+    if (ok() && n <= remaining()) [[likely]] return true;
+    return NeedFailed(n, what);
+  }
+  bool NeedFailed(size_t n, std::string_view what);
   // Reads a length for a nullable string/bytes: -1 for null.
   int64_t Length(bool compact, bool wide, std::string_view what);
-  uint64_t ReadVarint(int max_bytes, std::string_view what);
+  // Varints of one and two bytes (lengths and deltas below 8192) are read
+  // here; longer ones, and any at the end of the input, by ReadLongVarint.
+  uint64_t ReadVarint(int max_bytes, std::string_view what) {
+    if (ok() && pos_ + 1 < data_.size()) [[likely]] {
+      auto first = static_cast<uint8_t>(data_[pos_]);
+      auto second = static_cast<uint8_t>(data_[pos_ + 1]);
+      if ((first & 0x80) == 0) {
+        pos_ += 1;
+        return first;
+      }
+      if ((second & 0x80) == 0) {
+        pos_ += 2;
+        return (first & 0x7fu) | (static_cast<uint64_t>(second) << 7);
+      }
+    }
+    return ReadLongVarint(max_bytes, what);
+  }
+  uint64_t ReadLongVarint(int max_bytes, std::string_view what);
 
   std::string_view data_;
   size_t pos_ = 0;
   std::string error_;
 };
+
+// The reads a record walk makes several times per record, inline.
+inline int8_t Reader::Int8() {
+  if (!Need(1, "int8")) return 0;
+  return static_cast<int8_t>(data_[pos_++]);
+}
+
+inline int32_t Reader::Varint() {
+  uint64_t v = ReadVarint(5, "varint");
+  if (v > 0xffffffffu) [[unlikely]] {
+    Fail("varint overflows 32 bits");
+    return 0;
+  }
+  auto u = static_cast<uint32_t>(v);
+  return static_cast<int32_t>((u >> 1) ^ (~(u & 1) + 1));
+}
+
+inline int64_t Reader::Varlong() {
+  uint64_t u = ReadVarint(10, "varlong");
+  return static_cast<int64_t>((u >> 1) ^ (~(u & 1) + 1));
+}
+
+inline std::string_view Reader::Raw(size_t n) {
+  if (!Need(n, "raw bytes")) return {};
+  std::string_view v = data_.substr(pos_, n);
+  pos_ += n;
+  return v;
+}
 
 // Appends to a std::string owned by the caller, which may already hold bytes
 // (a size prefix, a header).

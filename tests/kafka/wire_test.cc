@@ -93,6 +93,57 @@ TEST(Wire, ZigzagExtremesRoundTrip) {
   EXPECT_EQ(r.remaining(), 0u);
 }
 
+// Short varints take a faster path than long ones and than any varint at
+// the very end of the input: every length must read the same in each place.
+TEST(Wire, VarintsOfEveryLengthReadTheSameMidInputAndAtItsEnd) {
+  const std::vector<uint32_t> values = {0,       1,         127,        128,        8191,
+                                        16383,   16384,     2097151,    2097152,    268435455,
+                                        268435456, 0xffffffffu};
+  for (uint32_t v : values) {
+    std::string alone;
+    Writer(&alone).UnsignedVarint(v);
+    const std::string followed = alone + Bytes({0x2a});
+    Reader at_end(alone);
+    EXPECT_EQ(at_end.UnsignedVarint(), v);
+    EXPECT_TRUE(at_end.ok());
+    EXPECT_EQ(at_end.remaining(), 0u);
+    Reader mid(followed);
+    EXPECT_EQ(mid.UnsignedVarint(), v);
+    EXPECT_EQ(mid.Int8(), 0x2a) << "value " << v;
+    EXPECT_TRUE(mid.ok());
+    // Every proper prefix is a truncated varint.
+    for (size_t cut = 0; cut < alone.size(); ++cut) {
+      Reader truncated(std::string_view(alone).substr(0, cut));
+      EXPECT_EQ(truncated.UnsignedVarint(), 0u);
+      EXPECT_FALSE(truncated.ok()) << "value " << v << " cut to " << cut << " bytes";
+    }
+  }
+  for (int64_t v : {int64_t{-1}, int64_t{4095}, int64_t{-4097}, int64_t{1} << 40,
+                    std::numeric_limits<int64_t>::min()}) {
+    std::string out;
+    Writer(&out).Varlong(v);
+    out += Bytes({0x2a});
+    Reader r(out);
+    EXPECT_EQ(r.Varlong(), v);
+    EXPECT_EQ(r.Int8(), 0x2a);
+  }
+}
+
+// After a failed read every read returns zero and consumes nothing, the
+// inline short-varint path included.
+TEST(Wire, ReadsAfterAFailureYieldZeroWithoutConsuming) {
+  std::string out = Bytes({0x05, 0x01, 0x02});
+  Reader r(out);
+  EXPECT_EQ(r.Int32(), 0);
+  EXPECT_FALSE(r.ok());
+  EXPECT_EQ(r.Varint(), 0);
+  EXPECT_EQ(r.UnsignedVarint(), 0u);
+  EXPECT_EQ(r.Int8(), 0);
+  EXPECT_EQ(r.Raw(1), std::string_view());
+  EXPECT_EQ(r.position(), 0u);
+  EXPECT_NE(r.status().error().message().find("int32"), std::string::npos);
+}
+
 TEST(Wire, OverlongVarintIsAnError) {
   std::string six = Bytes({0x80, 0x80, 0x80, 0x80, 0x80, 0x01});
   Reader r(six);
