@@ -253,6 +253,19 @@ TEST(RecordBatch, RecordLengthOverrunIsCorrupt) {
   EXPECT_EQ(Validate(negative), ErrorCode::kCorruptMessage);
 }
 
+TEST(RecordBatch, KeyLengthBelowMinusOneIsCorrupt) {
+  Record keyless;
+  keyless.value = "hi";
+  // The record: length, attributes, timestampDelta, offsetDelta, then its
+  // key length, -1 (null), which becomes -2.
+  std::string batch = Edited([](std::string& b) { b[61 + 4] = 0x03; },
+                             BuildRecordBatch({}, {keyless}));
+  EXPECT_EQ(Validate(batch), ErrorCode::kCorruptMessage);
+  auto view = RecordBatchView::Parse(batch);
+  ASSERT_TRUE(view);
+  EXPECT_FALSE(ReadRecords(*view));
+}
+
 TEST(RecordBatch, RandomCorruptionOfRecordsNeverCrashes) {
   std::string batch = ValidBatch();
   for (size_t at = 61; at < batch.size(); ++at) {
