@@ -441,7 +441,10 @@ std::string Label(size_t size) { return size >= 1024 ? std::to_string(size / 102
 
 // What one server did in one round.
 struct ServerRound {
-  ProduceRun all, one;
+  // `warm`: acks=all again, after every other phase, into a server that
+  // has already taken the round's records: its CPU is the steady state's,
+  // without the first touches of a fresh process's memory.
+  ProduceRun all, one, warm;
   Stats consumed;
   double rss_mb = 0, peak_rss_mb = 0;
 };
@@ -524,8 +527,8 @@ auto WithServer(const std::string& name, const std::string& binary, Fn fn) {
   }
 }
 
-// The same phases on corelogd or on the mock: acks=all, acks=1, then a fresh
-// consumer reading a read-back set.
+// The same phases on corelogd or on the mock: acks=all, acks=1, a fresh
+// consumer reading a read-back set, then acks=all again on the warm server.
 ServerRound RunServer(const std::string& name, const std::string& binary, const SizePlan& plan) {
   return WithServer(name, binary, [&plan](const Server& s) {
     ServerRound r;
@@ -537,6 +540,7 @@ ServerRound RunServer(const std::string& name, const std::string& binary, const 
     r.consumed = Consume(s, "bench-read", read_count, kReadTopics);
     r.rss_mb = StatusKb(s.pid, "VmRSS") / 1024;
     r.peak_rss_mb = StatusKb(s.pid, "VmHWM") / 1024;
+    r.warm = MeasureProduce(s, "bench-warm", plan.count, plan.size);
     return r;
   });
 }
@@ -554,12 +558,14 @@ void Round(const SizePlan& plan, int round, double* group_commit) {
   const bool stable = Stable(a, a2);
   std::printf("  %s round %d%s: broker %.1f MB/s (%.0f msg/s, disk %.1f MB/s, group commit %.0f B, "
               "%.2f CPU-s) | raw %.1f/%.1f MB/s at %.0f B/sync | mock %.1f MB/s (%.2f CPU-s) | "
-              "consume %.1f vs mock %.1f MB/s | acks=1 %.1f vs mock %.1f MB/s | RSS %.0f MB\n",
+              "consume %.1f vs mock %.1f MB/s | acks=1 %.1f vs mock %.1f MB/s | warm %.2f vs mock %.2f CPU-s | "
+              "RSS %.0f MB\n",
               label.c_str(), round, stable ? "" : " DISCARDED (raw moved > 25%)", b.all.client.at("mb_per_s"),
               b.all.client.at("msgs_per_s"), b.all.disk_mb_per_s(), b.all.group_commit(), b.all.cpu_seconds,
               a.at("mb_per_s"), a2.at("mb_per_s"), *group_commit, m.all.client.at("mb_per_s"),
               m.all.cpu_seconds, b.consumed.at("mb_per_s"), m.consumed.at("mb_per_s"),
-              b.one.client.at("mb_per_s"), m.one.client.at("mb_per_s"), b.rss_mb);
+              b.one.client.at("mb_per_s"), m.one.client.at("mb_per_s"), b.warm.cpu_seconds,
+              m.warm.cpu_seconds, b.rss_mb);
   std::fflush(stdout);
   if (b.all.group_commit() > 0) *group_commit = b.all.group_commit();
   if (!stable) return;
@@ -574,6 +580,10 @@ void Round(const SizePlan& plan, int round, double* group_commit) {
   Keep("consume ratio " + label + " (broker MB/s / mock MB/s)",
        b.consumed.at("mb_per_s") / m.consumed.at("mb_per_s"));
   Keep("broker CPU-s per GB ingested " + label, b.all.cpu_seconds / (b.all.client.at("bytes") / 1e9));
+  Keep("CPU efficiency " + label + ", warm servers (mock CPU-s / broker CPU-s)",
+       m.warm.cpu_seconds / b.warm.cpu_seconds);
+  Keep("broker CPU-s per GB ingested " + label + ", warm",
+       b.warm.cpu_seconds / (b.warm.client.at("bytes") / 1e9));
   Keep("broker RSS MB after the " + label + " round", b.rss_mb);
   Keep("broker peak RSS MB " + label, b.peak_rss_mb);
   Keep("broker MB/s " + label + " acks=all", b.all.client.at("mb_per_s"));
