@@ -89,18 +89,22 @@ class Reader {
   // Reads a length for a nullable string/bytes: -1 for null.
   int64_t Length(bool compact, bool wide, std::string_view what);
   // Varints of one and two bytes (lengths and deltas below 8192) are read
-  // here; longer ones, and any at the end of the input, by ReadLongVarint.
+  // here; longer ones, and a two-byte one cut off by the end of the input,
+  // by ReadLongVarint. A record without headers ends in a one-byte varint,
+  // so that one must not need a byte after it.
   uint64_t ReadVarint(int max_bytes, std::string_view what) {
-    if (ok() && pos_ + 1 < data_.size()) [[likely]] {
+    if (ok() && pos_ < data_.size()) [[likely]] {
       auto first = static_cast<uint8_t>(data_[pos_]);
-      auto second = static_cast<uint8_t>(data_[pos_ + 1]);
       if ((first & 0x80) == 0) {
         pos_ += 1;
         return first;
       }
-      if ((second & 0x80) == 0) {
-        pos_ += 2;
-        return (first & 0x7fu) | (static_cast<uint64_t>(second) << 7);
+      if (pos_ + 1 < data_.size()) {
+        auto second = static_cast<uint8_t>(data_[pos_ + 1]);
+        if ((second & 0x80) == 0) {
+          pos_ += 2;
+          return (first & 0x7fu) | (static_cast<uint64_t>(second) << 7);
+        }
       }
     }
     return ReadLongVarint(max_bytes, what);
