@@ -84,6 +84,10 @@ void WalMetricsObserver::OnSync(uint32_t core, uint64_t bytes,
   metrics_->OnSync(core, bytes, fsync_duration);
 }
 
+void WalMetricsObserver::OnWritten(uint32_t core, std::chrono::nanoseconds write_duration) {
+  metrics_->wal(core).OnWritten(write_duration);
+}
+
 void WalMetricsObserver::OnPoisoned(uint32_t core, const Error& /*error*/) {
   metrics_->wal(core).OnFailure();
 }

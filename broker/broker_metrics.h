@@ -27,6 +27,7 @@ class WalMetricsObserver final : public wal::SyncObserver {
  public:
   explicit WalMetricsObserver(metrics::BrokerMetrics* metrics) : metrics_(metrics) {}
   void OnSync(uint32_t core, uint64_t bytes, std::chrono::nanoseconds fsync_duration) override;
+  void OnWritten(uint32_t core, std::chrono::nanoseconds write_duration) override;
   void OnPoisoned(uint32_t core, const Error& error) override;
 
  private:

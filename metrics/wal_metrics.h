@@ -1,6 +1,7 @@
 // WAL durability metrics, the headline of the dashboard: per core, entry
-// bytes written vs synced (and their difference, the sync lag), the fsync
-// latency and group-commit size histograms, segment count and disk bytes.
+// bytes written vs synced (and their difference, the sync lag), histograms
+// of the fsync latency, the group commits' write time and their size, the
+// segment count and disk bytes.
 // The byte totals and on-disk gauges can come either from this class's own
 // counters or, when a sampler is installed, from the WAL's own statistics at
 // scrape time (no second count on the append path, and written and synced
@@ -30,6 +31,10 @@ class WalCoreMetrics {
   void OnWrite(uint64_t bytes) { written_.fetch_add(bytes, std::memory_order_relaxed); }
   // One group commit: `bytes` of entries made durable by one fdatasync.
   void OnSync(uint64_t bytes, std::chrono::nanoseconds fsync_duration);
+  // One group commit's write to its segment, before its fdatasync.
+  void OnWritten(std::chrono::nanoseconds write_duration) {
+    write_duration_.ObserveDuration(write_duration);
+  }
   // The writer failed a write or fsync and refuses further appends.
   void OnFailure() { failures_.fetch_add(1, std::memory_order_relaxed); }
   void SetSegments(uint64_t n) { segments_.store(n, std::memory_order_relaxed); }
@@ -41,6 +46,7 @@ class WalCoreMetrics {
   uint64_t segments() const { return segments_.load(std::memory_order_relaxed); }
   uint64_t disk_bytes() const { return disk_bytes_.load(std::memory_order_relaxed); }
   HistogramSnapshot fsync_duration() const { return fsync_duration_.Snapshot(); }
+  HistogramSnapshot write_duration() const { return write_duration_.Snapshot(); }
   HistogramSnapshot group_commit_bytes() const { return group_commit_bytes_.Snapshot(); }
 
  private:
@@ -50,6 +56,7 @@ class WalCoreMetrics {
   std::atomic<uint64_t> segments_{0};
   std::atomic<uint64_t> disk_bytes_{0};
   AtomicHistogram fsync_duration_;
+  AtomicHistogram write_duration_;  // the fsync's buckets, to read side by side
   AtomicHistogram group_commit_bytes_;
 };
 

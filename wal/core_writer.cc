@@ -241,7 +241,11 @@ Status CoreWriter::RunBatch(Batch& batch) {
   // A failed fsync may have dropped dirty pages; retrying could report
   // data durable that is gone, so a poisoned writer does no more I/O.
   if (poisoned_.load(std::memory_order_acquire)) return PoisonedError();
+  const auto start = std::chrono::steady_clock::now();
   Status status = WriteBatch(batch);
+  if (status && options_.observer != nullptr && !batch.bytes.empty()) {
+    options_.observer->OnWritten(core_, std::chrono::steady_clock::now() - start);
+  }
   if (status && batch.sync && file_position_ > synced_position_.load(std::memory_order_relaxed)) {
     status = SyncFile(file_position_);
   }

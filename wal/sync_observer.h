@@ -19,6 +19,14 @@ class SyncObserver {
   // One group commit: `bytes` of entries became durable with one fdatasync
   // that took `fsync_duration`.
   virtual void OnSync(uint32_t core, uint64_t bytes, std::chrono::nanoseconds fsync_duration) = 0;
+  // One group commit's write to its segment took `write_duration`, before
+  // its fdatasync began. With O_DIRECT this is where the device's write time
+  // lands (the fdatasync then only flushes the device's cache); a segment
+  // roll that falls inside the group commit counts here too.
+  virtual void OnWritten(uint32_t core, std::chrono::nanoseconds write_duration) {
+    (void)core;
+    (void)write_duration;
+  }
   // A write or fsync failed and poisoned the core's writer.
   virtual void OnPoisoned(uint32_t core, const Error& error) {
     (void)core;

@@ -47,11 +47,14 @@ TEST(BrokerMetricsWiringTest, WalObserverFeedsTheSyncHistograms) {
   auto m = NewBrokerMetrics(2);
   WalMetricsObserver observer(m.get());
   observer.OnSync(1, 4096, std::chrono::microseconds(250));
+  observer.OnWritten(1, std::chrono::microseconds(700));
   observer.OnPoisoned(1, Error(std::make_error_code(std::errc::io_error), "fsync"));
   const std::string text = m->Serialize();
   EXPECT_NE(text.find(R"(corelog_wal_fsync_duration_seconds_count{core="1"} 1)"),
             std::string::npos);
   EXPECT_NE(text.find(R"(corelog_wal_group_commit_bytes_sum{core="1"} 4096)"), std::string::npos);
+  EXPECT_NE(text.find(R"(corelog_wal_write_duration_seconds_sum{core="1"} 0.0007)"),
+            std::string::npos);
   EXPECT_NE(text.find(R"(corelog_wal_failures_total{core="1"} 1)"), std::string::npos);
 }
 

@@ -33,6 +33,7 @@ TEST(WalMetricsTest, FamiliesHaveTheirPrometheusTypes) {
   EXPECT_EQ(e.types["corelog_wal_synced_bytes_total"], "counter");
   EXPECT_EQ(e.types["corelog_wal_sync_lag_bytes"], "gauge");
   EXPECT_EQ(e.types["corelog_wal_fsync_duration_seconds"], "histogram");
+  EXPECT_EQ(e.types["corelog_wal_write_duration_seconds"], "histogram");
   EXPECT_EQ(e.types["corelog_wal_group_commit_bytes"], "histogram");
   EXPECT_EQ(e.types["corelog_wal_segments"], "gauge");
   EXPECT_EQ(e.types["corelog_wal_disk_bytes"], "gauge");
@@ -54,6 +55,21 @@ TEST(WalMetricsTest, FsyncHistogramHasSecondsBucketsSumAndCount) {
   EXPECT_EQ(e.Value(b + R"("+Inf"})"), 3);
   EXPECT_EQ(e.Value(R"(corelog_wal_fsync_duration_seconds_count{core="0"})"), 3);
   EXPECT_DOUBLE_EQ(e.Value(R"(corelog_wal_fsync_duration_seconds_sum{core="0"})"), 3.00215);
+}
+
+TEST(WalMetricsTest, WriteHistogramIsApartFromTheFsyncs) {
+  WalMetrics m(1);
+  m.core(0).OnWritten(std::chrono::milliseconds(4));
+  m.core(0).OnWritten(std::chrono::microseconds(40));
+  m.core(0).OnSync(100, std::chrono::microseconds(150));
+  auto e = Parse(Text(m));
+  const std::string b = R"(corelog_wal_write_duration_seconds_bucket{core="0",le=)";
+  EXPECT_EQ(e.Value(b + R"("5e-05"})"), 1);
+  EXPECT_EQ(e.Value(b + R"("0.002"})"), 1);
+  EXPECT_EQ(e.Value(b + R"("0.005"})"), 2);
+  EXPECT_EQ(e.Value(R"(corelog_wal_write_duration_seconds_count{core="0"})"), 2);
+  EXPECT_DOUBLE_EQ(e.Value(R"(corelog_wal_write_duration_seconds_sum{core="0"})"), 0.00404);
+  EXPECT_EQ(e.Value(R"(corelog_wal_fsync_duration_seconds_count{core="0"})"), 1);
 }
 
 TEST(WalMetricsTest, GroupCommitHistogramCountsBytesPerSync) {

@@ -141,6 +141,8 @@ def test_wal_series_move(stack):
                              "sum(corelog_wal_written_bytes_total)"))
     wait_for("fsyncs to be observed",
              lambda: (p.value("sum(corelog_wal_fsync_duration_seconds_count)") or 0) > 0)
+    wait_for("group-commit writes to be observed",
+             lambda: (p.value("sum(corelog_wal_write_duration_seconds_count)") or 0) > 0)
     wait_for("group commits to be observed",
              lambda: (p.value("sum(corelog_wal_group_commit_bytes_sum)") or 0) > 0)
     assert p.query("corelog_wal_sync_lag_bytes"), "no sync lag series"

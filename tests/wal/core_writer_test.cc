@@ -191,6 +191,49 @@ TEST(WalWriter, ObserverAndCountersSeeEveryGroupCommit) {
   EXPECT_EQ(w.stats().syncs.load(), 10u);
 }
 
+// What a group commit reports, in the order it happens.
+struct EventLog : SyncObserver {
+  void OnSync(uint32_t, uint64_t, std::chrono::nanoseconds) override { Add("synced"); }
+  void OnWritten(uint32_t, std::chrono::nanoseconds took) override {
+    Add("written");
+    std::lock_guard lock(mu);
+    write_times.push_back(took);
+  }
+  void Add(const std::string& event) {
+    std::lock_guard lock(mu);
+    events.push_back(event);
+  }
+  std::mutex mu;
+  std::vector<std::string> events;
+  std::vector<std::chrono::nanoseconds> write_times;
+};
+
+TEST(WalWriter, ObserverTimesTheWriteApartFromTheFsync) {
+  FaultFileSystem fs;
+  EventLog log;
+  Options options = MemOptions(&fs, 1);
+  options.observer = &log;
+  auto m = MustCreate(options);
+  // A slow device: every append takes at least 5 ms.
+  constexpr auto kWriteTime = std::chrono::milliseconds(5);
+  fs.SetWriteHook([&log, kWriteTime] {
+    log.Add("write");
+    std::this_thread::sleep_for(kWriteTime);
+  });
+  fs.SetSyncHook([&log] { log.Add("fsync"); });
+  CoreWriter& w = m->writer(0);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(w.AppendData(0, i, "payload"));
+    ASSERT_TRUE(w.SyncNow());
+  }
+  std::vector<std::string> want;
+  for (int i = 0; i < 3; ++i) want.insert(want.end(), {"write", "written", "fsync", "synced"});
+  std::lock_guard lock(log.mu);
+  EXPECT_EQ(log.events, want) << "the write is timed before its fdatasync starts";
+  ASSERT_EQ(log.write_times.size(), 3u);
+  for (auto took : log.write_times) EXPECT_GE(took, kWriteTime);
+}
+
 TEST(WalWriter, SyncWithNothingNewDoesNoFsync) {
   FaultFileSystem fs;
   auto m = MustCreate(MemOptions(&fs, 1));

@@ -156,6 +156,12 @@ bool FaultFileSystem::Exists(const std::string& path) {
 
 Status FaultFileSystem::AppendTo(const std::shared_ptr<File>& file, const std::string& path,
                                  std::string_view data) {
+  std::function<void()> hook;
+  {
+    std::lock_guard lock(mu_);
+    hook = write_hook_;
+  }
+  if (hook) hook();
   std::lock_guard lock(mu_);
   CORELOG_TRY(CheckAlive("write", path));
   ++writes_;
@@ -204,6 +210,11 @@ void FaultFileSystem::LimitSpace(uint64_t bytes) {
 void FaultFileSystem::SetSyncHook(std::function<void()> hook) {
   std::lock_guard lock(mu_);
   sync_hook_ = std::move(hook);
+}
+
+void FaultFileSystem::SetWriteHook(std::function<void()> hook) {
+  std::lock_guard lock(mu_);
+  write_hook_ = std::move(hook);
 }
 
 void FaultFileSystem::Crash() {

@@ -43,6 +43,8 @@ class FaultFileSystem : public FileSystem {
   void LimitSpace(uint64_t bytes);
   // Runs at the start of every file Sync (not SyncDir), outside the lock.
   void SetSyncHook(std::function<void()> hook);
+  // Runs at the start of every append to a file, outside the lock.
+  void SetWriteHook(std::function<void()> hook);
 
   // Power loss: from now on every operation fails with EIO.
   void Crash();
@@ -86,6 +88,7 @@ class FaultFileSystem : public FileSystem {
   int fail_sync_errno_ = 0;
   uint64_t space_limit_ = UINT64_MAX;
   std::function<void()> sync_hook_;
+  std::function<void()> write_hook_;
   LastWrite last_write_;
 };
 
