@@ -161,6 +161,14 @@ TEST(WalWriter, AnySyncPendingIsTrueUntilTheCompletionIsQueued) {
   EXPECT_EQ(completions[0].core, 1u);
 }
 
+// `cores` cores on `fs`, reporting every group commit to `observer`.
+std::unique_ptr<Manager> MustCreateObserved(FaultFileSystem* fs, SyncObserver* observer,
+                                            uint32_t cores = 1) {
+  Options options = MemOptions(fs, cores);
+  options.observer = observer;
+  return MustCreate(options);
+}
+
 struct CountingObserver : SyncObserver {
   void OnSync(uint32_t, uint64_t bytes, std::chrono::nanoseconds took) override {
     total += bytes;
@@ -176,9 +184,7 @@ struct CountingObserver : SyncObserver {
 TEST(WalWriter, ObserverAndCountersSeeEveryGroupCommit) {
   FaultFileSystem fs;
   CountingObserver observer;
-  Options options = MemOptions(&fs, 1);
-  options.observer = &observer;
-  auto m = MustCreate(options);
+  auto m = MustCreateObserved(&fs, &observer);
   CoreWriter& w = m->writer(0);
   for (int i = 0; i < 10; ++i) {
     ASSERT_TRUE(w.AppendData(0, i, std::string(i * 10, 'p')));
@@ -211,9 +217,7 @@ struct EventLog : SyncObserver {
 TEST(WalWriter, ObserverTimesTheWriteApartFromTheFsync) {
   FaultFileSystem fs;
   EventLog log;
-  Options options = MemOptions(&fs, 1);
-  options.observer = &log;
-  auto m = MustCreate(options);
+  auto m = MustCreateObserved(&fs, &log);
   // A slow device: every append takes at least 5 ms.
   constexpr auto kWriteTime = std::chrono::milliseconds(5);
   fs.SetWriteHook([&log, kWriteTime] {
@@ -248,9 +252,7 @@ TEST(WalWriter, SyncWithNothingNewDoesNoFsync) {
 TEST(WalWriter, FailedWritePoisonsOnlyThatCoresWriter) {
   FaultFileSystem fs;
   CountingObserver observer;
-  Options options = MemOptions(&fs, 2);
-  options.observer = &observer;
-  auto m = MustCreate(options);
+  auto m = MustCreateObserved(&fs, &observer, 2);
   fs.FailNthWrite(1);
   ASSERT_TRUE(m->writer(0).AppendData(0, 0, "lost"));
   Status failed = m->writer(0).SyncNow();
