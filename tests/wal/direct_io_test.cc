@@ -50,22 +50,31 @@ void ExpectPaddedOnDisk(const std::string& path, const std::string& expected) {
   EXPECT_EQ(disk.find_first_not_of('\0', expected.size()), std::string::npos);
 }
 
-TEST(WalDirectIo, EachAppendLandsWholeAndPaddedAndCloseCutsThePadding) {
+// A new file in a temporary directory, open for O_DIRECT appends.
+class WalDirectIoFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto opened = PosixDirectFileSystem()->NewWritable(path);
+    ASSERT_TRUE(opened) << opened.error().message();
+    file = std::move(*opened);
+  }
   TempDir dir;
   const std::string path = dir.path() + "/f";
-  auto file = PosixDirectFileSystem()->NewWritable(path);
-  ASSERT_TRUE(file) << file.error().message();
+  std::unique_ptr<WritableFile> file;
+};
+
+TEST_F(WalDirectIoFile, EachAppendLandsWholeAndPaddedAndCloseCutsThePadding) {
   std::string expected;
   char seed = 'a';
   // The last append is larger than the writer's staging buffer (2 MiB).
   for (size_t size : {1, 4095, 4096, 5000, 100000, 3, 8192, (5 << 20) + 3}) {
     SCOPED_TRACE("after appending " + std::to_string(size) + " bytes");
     expected += Pattern(size, seed++);
-    ASSERT_TRUE((*file)->Append(Pattern(size, static_cast<char>(seed - 1))));
-    ASSERT_TRUE((*file)->Sync());
+    ASSERT_TRUE(file->Append(Pattern(size, static_cast<char>(seed - 1))));
+    ASSERT_TRUE(file->Sync());
     ExpectPaddedOnDisk(path, expected);
   }
-  ASSERT_TRUE((*file)->Close());
+  ASSERT_TRUE(file->Close());
   EXPECT_EQ(ReadWhole(path), expected);
 }
 
@@ -75,11 +84,7 @@ void Fill(WriteBuffer* buffer, uint64_t file_offset, const std::string& bytes) {
   std::memcpy(buffer->Extend(bytes.size()), bytes.data(), bytes.size());
 }
 
-TEST(WalDirectIo, AppendInPlaceWritesFromTheCallersBytesAndLandsTheSame) {
-  TempDir dir;
-  const std::string path = dir.path() + "/f";
-  auto file = PosixDirectFileSystem()->NewWritable(path);
-  ASSERT_TRUE(file) << file.error().message();
+TEST_F(WalDirectIoFile, AppendInPlaceWritesFromTheCallersBytesAndLandsTheSame) {
   std::string expected;
   WriteBuffer buffer;
   char seed = 'a';
@@ -88,34 +93,30 @@ TEST(WalDirectIo, AppendInPlaceWritesFromTheCallersBytesAndLandsTheSame) {
     const std::string chunk = Pattern(size, seed++);
     Fill(&buffer, expected.size(), chunk);
     const size_t tail = expected.size() % kDirectIoBlock;
-    ASSERT_TRUE((*file)->AppendInPlace(buffer.bytes()));
+    ASSERT_TRUE(file->AppendInPlace(buffer.bytes()));
     // Written from the buffer: the file put its last partial block in the
     // room right before the bytes and wrote from there.
     EXPECT_EQ(std::string(buffer.bytes().data() - tail, tail), expected.substr(expected.size() - tail));
     expected += chunk;
-    ASSERT_TRUE((*file)->Sync());
+    ASSERT_TRUE(file->Sync());
     ExpectPaddedOnDisk(path, expected);
   }
-  ASSERT_TRUE((*file)->Close());
+  ASSERT_TRUE(file->Close());
   EXPECT_EQ(ReadWhole(path), expected);
 }
 
-TEST(WalDirectIo, AppendInPlaceOfBytesNotLinedUpWithTheFileIsCopied) {
-  TempDir dir;
-  const std::string path = dir.path() + "/f";
-  auto file = PosixDirectFileSystem()->NewWritable(path);
-  ASSERT_TRUE(file) << file.error().message();
+TEST_F(WalDirectIoFile, AppendInPlaceOfBytesNotLinedUpWithTheFileIsCopied) {
   std::string expected;
   WriteBuffer buffer;
   for (size_t size : {100, 7000, 3}) {
     const std::string chunk = Pattern(size, static_cast<char>('A' + size % 7));
     Fill(&buffer, expected.size() + 1, chunk);  // one byte off the file's offset
-    ASSERT_TRUE((*file)->AppendInPlace(buffer.bytes()));
+    ASSERT_TRUE(file->AppendInPlace(buffer.bytes()));
     expected += chunk;
   }
-  ASSERT_TRUE((*file)->Sync());
+  ASSERT_TRUE(file->Sync());
   EXPECT_EQ(ReadWhole(path).substr(0, expected.size()), expected);
-  ASSERT_TRUE((*file)->Close());
+  ASSERT_TRUE(file->Close());
   EXPECT_EQ(ReadWhole(path), expected);
 }
 
