@@ -7,6 +7,7 @@
 #include "checkpoint/checkpointer.h"
 #include "checkpoint/errc.h"
 #include "common/log.h"
+#include "wal/errc.h"
 #include "wal/file_system.h"
 #include "wal/manager.h"
 
@@ -67,30 +68,33 @@ Status CheckManifestPosition(wal::Manager& wal, const Manifest& manifest, uint32
 
 // Opens the WAL written by `cores` cores. With `hooks`, it is replayed in
 // the same pass over its files: from the manifest's position when the
-// manifest describes this layout, else every retained entry.
+// manifest describes this layout (segments below it are not read), else
+// every retained entry.
 Result<std::unique_ptr<wal::Manager>> OpenExisting(wal::Options options, uint32_t cores,
                                                    const std::optional<Manifest>& manifest = {},
                                                    const RecoveryHooks* hooks = nullptr,
                                                    Recovered* out = nullptr) {
   const bool same_layout = manifest && manifest->positions.size() == cores;
   auto replay = [&](const wal::Entry& e) -> Status {
-    auto where = [&e] {
-      return "core " + std::to_string(e.core) + " at position " + std::to_string(e.position);
-    };
-    if (same_layout && e.position < manifest->positions[e.core]) {
-      if (e.end_position <= manifest->positions[e.core]) return Ok();  // before the cut
-      return MakeError(Errc::kInvalidArgument,
-                       "the checkpoint's position " + std::to_string(manifest->positions[e.core]) +
-                           " is inside the WAL entry of " + where());
-    }
     auto st = hooks->apply(e);
-    if (!st) return st.error().Wrap("replaying " + where());
+    if (!st) {
+      return st.error().Wrap("replaying core " + std::to_string(e.core) + " at position " +
+                             std::to_string(e.position));
+    }
     ++out->replayed_entries;
     out->replayed_bytes += e.end_position - e.position;
     return Ok();
   };
   options.num_cores = cores;
-  auto opened = hooks ? wal::Manager::Open(options, replay) : wal::Manager::Open(options);
+  std::span<const uint64_t> from;
+  if (same_layout) from = manifest->positions;
+  auto opened = hooks ? wal::Manager::Open(options, replay, from) : wal::Manager::Open(options);
+  if (!opened && opened.error().code() == wal::Errc::kReclaimed) {
+    return MakeError(Errc::kMissingWal, "the checkpoint of epoch " +
+                                            std::to_string(manifest->epoch) + " needs WAL that " +
+                                            options.dir + " no longer holds: " +
+                                            opened.error().message());
+  }
   if (!opened) return opened.error().Wrap("opening the WAL in " + options.dir);
   if (same_layout) {
     for (uint32_t core = 0; core < cores; ++core) {

@@ -37,7 +37,7 @@ Status CoreReader::Locate(uint64_t from) {
     oldest = segment->header()->base_position;
     if (*oldest <= from) {
       index_ = i;
-      return Ok();
+      return ListSkipped();
     }
   }
   std::string core = "core " + std::to_string(core_) + ": ";
@@ -45,6 +45,24 @@ Status CoreReader::Locate(uint64_t from) {
   return MakeError(Errc::kReclaimed, core + "position " + std::to_string(from) +
                                          " is below the oldest retained position " +
                                          std::to_string(*oldest));
+}
+
+// The segments wholly below the start are not read, but they are retained
+// and belong to the log: their headers give their place in it.
+Status CoreReader::ListSkipped() {
+  for (size_t i = 0; i < index_; ++i) {
+    CORELOG_ASSIGN_OR_RETURN(auto segment, SegmentReader::Open(FileSystemOf(options_), files_[i].path));
+    const auto& h = segment->header();
+    if (!h || h->core_id != core_ || h->segment_number != files_[i].number) {
+      CORELOG_TRY(Problem(Errc::kCorruption, "segment " + files_[i].path +
+                                                 " has a damaged header; it is left unlisted"));
+      continue;
+    }
+    max_epoch_ = std::max(max_epoch_, h->base_epoch);
+    next_sequence_ = std::max(next_sequence_, h->base_sequence);
+    opened_.push_back({files_[i].number, h->base_position});
+  }
+  return Ok();
 }
 
 Result<std::optional<Entry>> CoreReader::Next() {

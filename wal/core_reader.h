@@ -48,7 +48,8 @@ class CoreReader {
   // Reads from the oldest retained entry.
   static Result<std::unique_ptr<CoreReader>> OpenAll(const Options& options, uint32_t core);
   // Reads entries starting at `from_position`, an entry boundary at or above
-  // the oldest retained position (kReclaimed below it).
+  // the oldest retained position (kReclaimed below it). Segments wholly
+  // below it are not read; only their headers, so segments() lists them.
   static Result<std::unique_ptr<CoreReader>> Open(const Options& options, uint32_t core,
                                                   uint64_t from_position);
 
@@ -63,12 +64,13 @@ class CoreReader {
   uint64_t max_epoch() const { return max_epoch_; }
   // ... the sequence the next appended entry should get ...
   uint64_t next_sequence() const { return next_sequence_; }
-  // ... and the segments that hold it (the dropped one excluded).
+  // ... and the retained segments, oldest first (the dropped one excluded).
   const std::vector<SegmentInfo>& segments() const { return opened_; }
 
  private:
   CoreReader(const Options& options, uint32_t core, std::vector<SegmentFile> files);
   Status Locate(uint64_t from_position);
+  Status ListSkipped();
   Status OpenSegment();
   Status AcceptHeader(const SegmentHeader& header);
   Status HandleBadHeader(const Error& error);

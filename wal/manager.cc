@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <future>
+#include <optional>
 #include <sstream>
 #include <tuple>
 
@@ -52,8 +53,10 @@ Status Repair(const Options& options, uint32_t core, const RecoveryReport& repor
 }
 
 Result<CoreWriter::Start> RecoverCore(const Options& options, uint32_t core,
-                                      const Manager::EntryVisitor& visit) {
-  CORELOG_ASSIGN_OR_RETURN(auto reader, CoreReader::OpenAll(options, core));
+                                      const Manager::EntryVisitor& visit,
+                                      std::optional<uint64_t> from) {
+  CORELOG_ASSIGN_OR_RETURN(auto reader, from ? CoreReader::Open(options, core, *from)
+                                             : CoreReader::OpenAll(options, core));
   for (;;) {
     CORELOG_ASSIGN_OR_RETURN(std::optional<Entry> entry, reader->Next());
     if (!entry) break;
@@ -93,14 +96,23 @@ Result<std::unique_ptr<Manager>> Manager::Create(Options options) {
   return manager;
 }
 
-Result<std::unique_ptr<Manager>> Manager::Open(Options options, const EntryVisitor& visit) {
+Result<std::unique_ptr<Manager>> Manager::Open(Options options, const EntryVisitor& visit,
+                                               std::span<const uint64_t> replay_from) {
   CORELOG_TRY(ValidateOptions(options));
+  if (!replay_from.empty() && replay_from.size() != options.num_cores) {
+    return MakeError(Errc::kInvalidArgument,
+                     "Open got " + std::to_string(replay_from.size()) + " replay positions for " +
+                         std::to_string(options.num_cores) + " cores");
+  }
   std::unique_ptr<Manager> manager(new Manager(std::move(options)));
   // Every core is recovered (tails cut) before the first writer starts.
   std::vector<CoreWriter::Start> starts;
   uint64_t epoch = 0;
   for (uint32_t core = 0; core < manager->num_cores(); ++core) {
-    CORELOG_ASSIGN_OR_RETURN(CoreWriter::Start start, RecoverCore(manager->options_, core, visit));
+    std::optional<uint64_t> from;
+    if (!replay_from.empty()) from = replay_from[core];
+    CORELOG_ASSIGN_OR_RETURN(CoreWriter::Start start,
+                             RecoverCore(manager->options_, core, visit, from));
     epoch = std::max(epoch, start.epoch);
     starts.push_back(std::move(start));
   }

@@ -38,8 +38,13 @@ class Manager {
   // `visit`, when given, sees each valid entry as it is read (per core in
   // log order, cores one after another): a replay costs no second pass over
   // the files. An error from `visit` stops the open and is returned.
+  // With `replay_from` (one position per core, each an entry boundary), a
+  // core is read from that position: older segments stay on disk and in
+  // the writer's list, but only their headers are read, so the cost of an
+  // open does not grow with what is retained below a checkpoint.
   using EntryVisitor = std::function<Status(const Entry&)>;
-  static Result<std::unique_ptr<Manager>> Open(Options options, const EntryVisitor& visit = {});
+  static Result<std::unique_ptr<Manager>> Open(Options options, const EntryVisitor& visit = {},
+                                               std::span<const uint64_t> replay_from = {});
   ~Manager();
 
   const Options& options() const { return options_; }

@@ -283,6 +283,65 @@ TEST(WalManager, EntriesAcrossReadChunksComeBackWhole) {
   EXPECT_TRUE(Payloads(ReadCore(options, 0)) == written);
 }
 
+// Opening from a position reads nothing below it: damage in an older
+// segment goes unnoticed, while those segments stay listed for deletion.
+TEST(WalManager, OpenFromAPositionReadsOnlyTheHeadersBelowIt) {
+  FaultFileSystem fs;
+  Options options = MemOptions(&fs, 1);
+  options.segment_bytes = 200;  // one 60-byte entry per segment or so
+  auto m = MustCreate(options);
+  std::vector<uint64_t> ends;
+  for (int i = 0; i < 12; ++i) {
+    ends.push_back(*m->writer(0).AppendData(0, i, std::string(60, 'a' + i)));
+  }
+  ASSERT_TRUE(m->SyncAll());
+  const size_t segments = m->writer(0).segment_count();
+  ASSERT_GT(segments, 3u);
+  m.reset();
+  // The first entry of segment 0 sits right after the segment header.
+  fs.FlipBit(SegmentPath(options, 0, 0), kSegmentHeaderSize + 30, 3);
+  ASSERT_FALSE(Manager::Open(options));
+
+  const uint64_t from = ends[7];
+  std::vector<char> seen;
+  auto opened = Manager::Open(
+      options,
+      [&](const Entry& e) -> Status {
+        EXPECT_GE(e.position, from);
+        seen.push_back(e.payload[0]);
+        return Ok();
+      },
+      std::vector<uint64_t>{from});
+  ASSERT_TRUE(opened) << opened.error().message();
+  EXPECT_EQ(seen, (std::vector<char>{'i', 'j', 'k', 'l'}));
+  auto& writer = (*opened)->writer(0);
+  EXPECT_EQ(writer.segment_count(), segments);
+  EXPECT_EQ(writer.oldest_position(), 0u);
+  EXPECT_EQ(writer.position(), ends.back());
+  auto deleted = (*opened)->DeleteSegmentsBelow(0, from);
+  ASSERT_TRUE(deleted);
+  EXPECT_GT(*deleted, 0u);
+  EXPECT_FALSE(fs.Exists(SegmentPath(options, 0, 0)));
+}
+
+TEST(WalManager, OpenFromAPositionBelowWhatIsRetainedIsReclaimed) {
+  FaultFileSystem fs;
+  Options options = MemOptions(&fs, 1);
+  options.segment_bytes = 200;
+  auto m = MustCreate(options);
+  std::vector<uint64_t> ends;
+  for (int i = 0; i < 8; ++i) ends.push_back(*m->writer(0).AppendData(0, i, std::string(60, 'x')));
+  ASSERT_TRUE(m->SyncAll());
+  ASSERT_TRUE(m->DeleteSegmentsBelow(0, ends[5]));
+  m.reset();
+  auto opened = Manager::Open(options, {}, std::vector<uint64_t>{ends[0]});
+  ASSERT_FALSE(opened);
+  EXPECT_EQ(opened.error().code(), Errc::kReclaimed);
+  auto wrong = Manager::Open(options, {}, std::vector<uint64_t>{ends[6], ends[7]});
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().code(), Errc::kInvalidArgument);
+}
+
 TEST(WalManager, AnErrorFromTheOpenVisitorStopsTheOpen) {
   TempDir dir;
   Options options;
