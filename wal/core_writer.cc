@@ -1,5 +1,7 @@
 #include "wal/core_writer.h"
 
+#include <algorithm>
+
 #include <chrono>
 #include <future>
 #include <utility>
@@ -200,6 +202,15 @@ Status CoreWriter::SetEpoch(uint64_t epoch) {
 size_t CoreWriter::segment_count() const {
   std::lock_guard lock(segments_mu_);
   return segments_.size();
+}
+
+std::optional<SegmentInfo> CoreWriter::SegmentHolding(uint64_t position) const {
+  std::lock_guard lock(segments_mu_);
+  auto after = std::upper_bound(
+      segments_.begin(), segments_.end(), position,
+      [](uint64_t p, const SegmentInfo& segment) { return p < segment.base_position; });
+  if (after == segments_.begin()) return std::nullopt;
+  return *std::prev(after);
 }
 
 Status CoreWriter::health() const {

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -89,6 +90,8 @@ class CoreWriter {
   uint64_t oldest_position() const { return oldest_position_.load(std::memory_order_acquire); }
   bool sync_pending() const { return outstanding_.load(std::memory_order_acquire) > 0; }
   size_t segment_count() const;
+  // The retained segment holding `position`, or nullopt below the oldest.
+  std::optional<SegmentInfo> SegmentHolding(uint64_t position) const;
   // Ok, or the error that poisoned the writer.
   Status health() const;
   const CoreStats& stats() const { return stats_; }

@@ -35,7 +35,8 @@ class WritableFile {
   virtual Status Close() = 0;
 };
 
-// A file open for positional reads. Used by one thread at a time.
+// A file open for positional reads. ReadAt and Size may run on several
+// threads at once.
 class ReadableFile {
  public:
   virtual ~ReadableFile() = default;

@@ -8,6 +8,7 @@
 
 #include "common/check.h"
 #include "common/log.h"
+#include "wal/aligned_buffer.h"
 #include "wal/errc.h"
 #include "wal/file_system.h"
 
@@ -207,7 +208,60 @@ Status Manager::ResetAll() {
 
 Result<size_t> Manager::DeleteSegmentsBelow(uint32_t core, uint64_t position) {
   CORELOG_TRY(CheckCore(core));
-  return writers_[core]->DeleteSegmentsBelow(position);
+  auto deleted = writers_[core]->DeleteSegmentsBelow(position);
+  if (deleted && *deleted > 0) {
+    std::lock_guard lock(read_files_mu_);
+    std::erase_if(read_files_, [core](const auto& kv) { return kv.first.first == core; });
+  }
+  return deleted;
+}
+
+Result<std::shared_ptr<ReadableFile>> Manager::SegmentForReading(uint32_t core,
+                                                                 uint64_t number) const {
+  std::lock_guard lock(read_files_mu_);
+  auto& file = read_files_[{core, number}];
+  if (!file) {
+    auto opened = FileSystemOf(options_)->OpenReadable(SegmentPath(core, number));
+    if (!opened) {
+      read_files_.erase({core, number});
+      return opened.error();
+    }
+    file = std::move(*opened);
+  }
+  return file;
+}
+
+Status Manager::AppendDataPayload(const DataLocation& at, std::string* out) const {
+  CORELOG_TRY(CheckCore(at.core));
+  const CoreWriter& writer = *writers_[at.core];
+  auto where = [&at] {
+    return "core " + std::to_string(at.core) + " position " + std::to_string(at.position);
+  };
+  if (at.end_position <= at.position || at.end_position > writer.synced_position()) {
+    return MakeError(Errc::kInvalidArgument, "no synced entry at " + where());
+  }
+  auto segment = writer.SegmentHolding(at.position);
+  if (!segment) return MakeError(Errc::kReclaimed, "the segment of " + where() + " is deleted");
+  CORELOG_ASSIGN_OR_RETURN(auto file, SegmentForReading(at.core, segment->number));
+  // Whole blocks into aligned memory, so that a direct-I/O file system reads
+  // with O_DIRECT: the disk, never a cached page the appends bypassed.
+  const uint64_t offset = kSegmentHeaderSize + (at.position - segment->base_position);
+  const uint64_t first = AlignDown(offset);
+  const size_t length = AlignUp(offset + (at.end_position - at.position)) - first;
+  AlignedBuffer buffer = AllocateAligned(length);
+  CORELOG_ASSIGN_OR_RETURN(size_t got, file->ReadAt(first, std::span<char>(buffer.get(), length)));
+  const size_t skip = offset - first;
+  const std::string_view bytes(buffer.get() + skip, got > skip ? got - skip : 0);
+  ParsedEntry entry = ParseEntry(bytes.substr(0, at.end_position - at.position));
+  if (entry.outcome != ParseOutcome::kOk || entry.size != at.end_position - at.position ||
+      entry.fields.kind != static_cast<uint8_t>(EntryKind::kData)) {
+    return MakeError(Errc::kCorruption,
+                     "the data entry at " + where() + " does not verify: " +
+                         (entry.outcome == ParseOutcome::kOk ? "another entry is there"
+                                                             : std::string(entry.problem)));
+  }
+  out->append(entry.payload);
+  return Ok();
 }
 
 uint64_t Manager::TotalSize() const {

@@ -8,9 +8,12 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -21,6 +24,14 @@
 #include "wal/options.h"
 
 namespace corelog::wal {
+
+// Where a data entry lies in a core's WAL: what a host that keeps its data
+// in the WAL (and only an index elsewhere) needs to read it back.
+struct DataLocation {
+  uint32_t core = 0;
+  uint64_t position = 0;      // the entry's first byte
+  uint64_t end_position = 0;  // just after it
+};
 
 // Thread-safety: epoch(), AdvanceEpoch(), positions(), synced_positions(),
 // TotalSize(), CheckCompletions(), AnySyncPending(), DeleteSegmentsBelow()
@@ -83,6 +94,12 @@ class Manager {
   // SyncAll() first to include entries still buffered.
   Result<std::vector<OwnedEntry>> MergeEntries() const;
   Result<std::vector<OwnedEntry>> MergeEntriesUpToEpoch(uint64_t max_epoch) const;
+  // Reads the data entry at `at` back from its segment, checks its checksum
+  // and appends its payload to *out. kInvalidArgument unless the entry is
+  // synced, kReclaimed once its segment was deleted, kCorruption if the
+  // bytes there are not that entry. Any thread; reads of a direct-I/O WAL
+  // bypass the page cache, as its appends do.
+  Status AppendDataPayload(const DataLocation& at, std::string* out) const;
   // A reader replaying `core` from `from_position` under options().recovery.
   Result<std::unique_ptr<CoreReader>> NewReader(uint32_t core, uint64_t from_position) const;
 
@@ -99,10 +116,16 @@ class Manager {
   Result<std::vector<OwnedEntry>> Merge(uint64_t max_epoch) const;
   Status CheckCore(uint32_t core) const;
 
+  Result<std::shared_ptr<ReadableFile>> SegmentForReading(uint32_t core, uint64_t number) const;
+
   const Options options_;
   std::atomic<uint64_t> epoch_{0};
   CompletionQueue completions_;
   std::vector<std::unique_ptr<CoreWriter>> writers_;
+  // Segments open for AppendDataPayload, by (core, segment number); a core's
+  // are dropped when it deletes segments (open ones still read).
+  mutable std::mutex read_files_mu_;
+  mutable std::map<std::pair<uint32_t, uint64_t>, std::shared_ptr<ReadableFile>> read_files_;
 };
 
 }  // namespace corelog::wal

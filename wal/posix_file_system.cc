@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <utility>
 
@@ -83,15 +84,16 @@ class PosixReadable : public ReadableFile {
     while (done < dst.size()) {
       char* at = dst.data() + done;
       const size_t want = dst.size() - done;
-      const bool direct = direct_fd_.get() >= 0 && IsBlockAligned(offset + done) &&
+      const bool direct = direct_ok_.load(std::memory_order_relaxed) && IsBlockAligned(offset + done) &&
                           IsBlockAligned(want) && IsBlockAligned(reinterpret_cast<uintptr_t>(at));
       ssize_t n = ::pread(direct ? direct_fd_.get() : fd_.get(), at, want,
                           static_cast<off_t>(offset + done));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && direct && errno == EINVAL) {
         // The device wants a larger alignment than kDirectIoBlock: read
-        // this file through the page cache from now on.
-        direct_fd_.Close();
+        // this file through the page cache from now on. (The descriptor
+        // stays open: another thread may be reading with it.)
+        direct_ok_.store(false, std::memory_order_relaxed);
         continue;
       }
       if (n < 0) return Errno("pread", path_);
@@ -110,6 +112,7 @@ class PosixReadable : public ReadableFile {
  private:
   Fd fd_;
   Fd direct_fd_;  // -1 when the file system refuses O_DIRECT
+  std::atomic<bool> direct_ok_{direct_fd_.get() >= 0};
   std::string path_;
 };
 
