@@ -83,11 +83,13 @@ Status WriteDurably(rocksdb::DB* db, const Manifest& manifest, const State& stat
 // The replies of one checkpoint's cores. Shared with the tasks posted to the
 // cores, so a checkpoint that gave up (timeout, stop) leaves them harmless.
 struct Checkpointer::Round {
-  explicit Round(uint32_t cores) : positions(cores), states(cores), remaining(cores) {}
+  explicit Round(uint32_t cores)
+      : positions(cores), reclaim_below(cores), states(cores), remaining(cores) {}
 
-  void Done(uint32_t core, uint64_t position, State state) {
+  void Done(uint32_t core, uint64_t position, uint64_t needed, State state) {
     std::lock_guard lock(mu);
     positions[core] = position;
+    reclaim_below[core] = std::min(position, needed);
     states[core] = std::move(state);
     if (--remaining == 0) cv.notify_all();
   }
@@ -100,6 +102,7 @@ struct Checkpointer::Round {
   std::mutex mu;
   std::condition_variable cv;
   std::vector<uint64_t> positions;
+  std::vector<uint64_t> reclaim_below;  // min(barrier, what the host still reads)
   std::vector<State> states;
   uint32_t remaining;
   std::optional<Error> error;
@@ -203,23 +206,25 @@ bool Checkpointer::Idle() const {
 
 Result<Manifest> Checkpointer::RunOnce() {
   const auto start = Clock::now();
+  std::vector<uint64_t> reclaim_below;
   Result<Manifest> result = [&]() -> Result<Manifest> {
     // A new epoch first: every entry appended after a core's barrier carries
     // it, so replay can tell the two sides of the cut apart.
     const uint64_t epoch = wal_->AdvanceEpoch();
     State state;
-    CORELOG_ASSIGN_OR_RETURN(Manifest manifest, Cut(epoch, &state));
+    CORELOG_ASSIGN_OR_RETURN(Manifest manifest, Cut(epoch, &state, &reclaim_below));
     CORELOG_TRY(Persist(manifest, state));
     return manifest;
   }();
   Record(result, Clock::now() - start);
-  if (result) Truncate(*result);
+  if (result) Truncate(*result, reclaim_below);
   return result;
 }
 
 // Posts "append a barrier, and once it is durable capture your state" to
 // every core and waits for all of them.
-Result<Manifest> Checkpointer::Cut(uint64_t epoch, State* state) {
+Result<Manifest> Checkpointer::Cut(uint64_t epoch, State* state,
+                                   std::vector<uint64_t>* reclaim_below) {
   CORELOG_TRY(Before(Step::kBarrier));
   const uint32_t cores = wal_->num_cores();
   auto round = std::make_shared<Round>(cores);
@@ -240,7 +245,7 @@ Result<Manifest> Checkpointer::Cut(uint64_t epoch, State* state) {
           auto captured = host->CaptureCore(core, epoch);
           if (!captured)
             return round->Fail(captured.error().Wrap("capturing core " + std::to_string(core)));
-          round->Done(core, pos, std::move(*captured));
+          round->Done(core, pos, host->OldestNeeded(core), std::move(*captured));
         });
       });
     });
@@ -261,6 +266,7 @@ Result<Manifest> Checkpointer::Cut(uint64_t epoch, State* state) {
   if (round->remaining > 0)
     return MakeError(Errc::kStopped, "stopped during epoch " + std::to_string(epoch));
   for (State& s : round->states) std::move(s.begin(), s.end(), std::back_inserter(*state));
+  *reclaim_below = round->reclaim_below;
   lock.unlock();
   CORELOG_ASSIGN_OR_RETURN(State shared, host_->CaptureShared(epoch));
   std::move(shared.begin(), shared.end(), std::back_inserter(*state));
@@ -274,10 +280,11 @@ Status Checkpointer::Persist(const Manifest& manifest, const State& state) {
   return FlushStore(db_, manifest.epoch);
 }
 
-// Runs only after Persist: the WAL below the barriers is no longer needed.
+// Runs only after Persist: the WAL below the barriers is no longer needed
+// for replay, and below `reclaim_below` not by the host either.
 // A failure here costs disk space, never data, so it does not fail the
 // checkpoint; the next one deletes what this one left.
-void Checkpointer::Truncate(const Manifest& manifest) {
+void Checkpointer::Truncate(const Manifest& manifest, const std::vector<uint64_t>& reclaim_below) {
   if (auto st = Before(Step::kTruncate); !st) {
     LOG_WARN("checkpoint epoch " << manifest.epoch
                                  << ": WAL not reclaimed: " << st.error().message());
@@ -285,7 +292,7 @@ void Checkpointer::Truncate(const Manifest& manifest) {
   }
   size_t deleted = 0;
   for (uint32_t core = 0; core < manifest.positions.size(); ++core) {
-    auto n = wal_->DeleteSegmentsBelow(core, manifest.positions[core]);
+    auto n = wal_->DeleteSegmentsBelow(core, reclaim_below[core]);
     if (!n) {
       LOG_WARN("checkpoint epoch " << manifest.epoch << ": reclaiming core " << core
                                    << "'s WAL failed: " << n.error().message());

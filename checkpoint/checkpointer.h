@@ -4,7 +4,8 @@
 // new epoch across all cores with barrier entries, writes the manifest and
 // the host's state at that cut in one RocksDB WriteBatch, flushes RocksDB so
 // both are on disk together with every record written before them, and only
-// then deletes the WAL segments below each core's barrier. The protocol and
+// then deletes the WAL segments below each core's barrier that the host no
+// longer reads (Host::OldestNeeded). The protocol and
 // why it flushes instead of syncing RocksDB's own WAL: docs/architecture.md.
 #pragma once
 
@@ -92,9 +93,9 @@ class Checkpointer {
   void Loop();
   bool Due(std::chrono::steady_clock::time_point next) const;
   bool Idle() const;
-  Result<Manifest> Cut(uint64_t epoch, State* state);
+  Result<Manifest> Cut(uint64_t epoch, State* state, std::vector<uint64_t>* reclaim_below);
   Status Persist(const Manifest& manifest, const State& state);
-  void Truncate(const Manifest& manifest);
+  void Truncate(const Manifest& manifest, const std::vector<uint64_t>& reclaim_below);
   Status Before(Step step) const;
   void Record(const Result<Manifest>& result, std::chrono::nanoseconds took);
 

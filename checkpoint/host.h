@@ -42,6 +42,12 @@ class Host {
   // writes that make the store hold this core's state as of the barrier.
   virtual Result<State> CaptureCore(uint32_t core, uint64_t epoch) = 0;
 
+  // On core `core`'s thread, right after CaptureCore: the lowest WAL
+  // position the host still reads from, for a host that keeps data in the
+  // WAL and only an index of it in the store (wal::DataLocation). The
+  // checkpoint deletes no segment at or above it. Default: none needed.
+  virtual uint64_t OldestNeeded(uint32_t /*core*/) { return UINT64_MAX; }
+
   // On the checkpoint thread after every core was captured: state owned by
   // no core. Default: none.
   virtual Result<State> CaptureShared(uint64_t /*epoch*/) { return State{}; }

@@ -232,6 +232,28 @@ TEST_F(CheckpointTest, WalIsTruncatedOnlyAfterTheManifestIsDurable) {
   EXPECT_GT(checkpointer_->stats().reclaimed_segments, 0u);
 }
 
+// A host that still reads a core's WAL from some position keeps the
+// segments from there on, however far the checkpoint has moved past them.
+TEST_F(CheckpointTest, SegmentsTheHostStillReadsAreKept) {
+  AppendEverywhere(10);
+  const uint64_t needed = wal_->writer(0).position();
+  host_->SetOldestNeeded(0, needed);
+  AppendEverywhere(60);
+  auto& cp = Make();
+  ASSERT_TRUE(cp.RunOnce());
+  EXPECT_LE(wal_->writer(0).oldest_position(), needed);
+  EXPECT_GT(wal_->writer(1).oldest_position(), needed);
+  EXPECT_GT(wal_->writer(2).oldest_position(), needed);
+  std::string out;
+  ASSERT_TRUE(wal_->AppendDataPayload({0, needed, needed + wal::EncodedEntrySize(static_cast<uint8_t>(wal::EntryKind::kData), 200)}, &out));
+  EXPECT_EQ(out.size(), 200u);
+
+  host_->SetOldestNeeded(0, UINT64_MAX);
+  AppendEverywhere(5);
+  ASSERT_TRUE(cp.RunOnce());
+  EXPECT_GT(wal_->writer(0).oldest_position(), needed);
+}
+
 class FailedStepTest : public CheckpointTest, public ::testing::WithParamInterface<Step> {};
 
 TEST_P(FailedStepTest, LeavesTheLastCheckpointRecoverable) {

@@ -92,7 +92,9 @@ inline std::string CountKey(uint32_t core) { return "count/" + std::to_string(co
 class FakeHost final : public Host {
  public:
   FakeHost(wal::Manager* wal, uint32_t cores)
-      : wal_(wal), cores_(cores), applied_(cores, 0), next_(cores, 0) {}
+      : wal_(wal), cores_(cores), applied_(cores, 0), next_(cores, 0) {
+    for (auto& n : needed_) n.store(UINT64_MAX);
+  }
 
   void RunOnCore(uint32_t core, std::function<void()> fn) override {
     if (drop_core_ == static_cast<int>(core)) return;
@@ -127,6 +129,9 @@ class FakeHost final : public Host {
       cores_.Drain(c);
     }
   }
+  uint64_t OldestNeeded(uint32_t core) override { return needed_[core].load(); }
+  // Makes the host claim it still reads core `core`'s WAL from `position`.
+  void SetOldestNeeded(uint32_t core, uint64_t position) { needed_[core].store(position); }
   int64_t appended(uint32_t core) const { return next_[core]; }  // after Settle()
   void DropCore(int core) { drop_core_ = core; }
   int captures() const { return captures_; }
@@ -136,6 +141,7 @@ class FakeHost final : public Host {
   FakeCores cores_;
   std::vector<int64_t> applied_;  // element c: core c's thread only
   std::vector<int64_t> next_;     // element c: core c's thread only
+  std::vector<std::atomic<uint64_t>> needed_ = std::vector<std::atomic<uint64_t>>(8);
   std::atomic<int> drop_core_{-1};
   std::atomic<int> captures_{0};
 };
