@@ -48,6 +48,20 @@ bool InPartition(const rocksdb::Slice& key, const std::string& prefix) {
   return key.size() == prefix.size() + 8 && key.starts_with(prefix);
 }
 
+std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+
+// The stored batch an iterator inside a partition's keys points at.
+BatchInfo InfoAt(const rocksdb::Iterator& it) {
+  return DecodeBatchValue(DecodeBE<int64_t>(it.key().data() + 5), View(it.value()));
+}
+
+constexpr char kLocationTag = '\xC1';
+constexpr size_t kLocationSize = 1 + 4 + 8 + 8 + 4 + 8 + 4;
+
+bool IsLocation(std::string_view value) {
+  return value.size() == kLocationSize && value[0] == kLocationTag;
+}
+
 std::string TopicKey(const std::string& name) { return "t" + name; }
 
 constexpr char kStatePrefix = 'l';
@@ -155,6 +169,28 @@ std::string EncodePartitionState(const PartitionState& s) {
   return v;
 }
 
+std::string EncodeBatchLocation(std::string_view batch, const wal::DataLocation& at) {
+  std::string v(1, kLocationTag);
+  AppendLE<uint32_t>(&v, at.core);
+  AppendLE<uint64_t>(&v, at.position);
+  AppendLE<uint64_t>(&v, at.end_position);
+  AppendLE<int32_t>(&v, DecodeBE<int32_t>(batch.data() + kLastOffsetDeltaPos));
+  AppendLE<int64_t>(&v, BatchMaxTimestamp(batch));
+  AppendLE<uint32_t>(&v, static_cast<uint32_t>(batch.size()));
+  return v;
+}
+
+BatchInfo DecodeBatchValue(int64_t base_offset, std::string_view value) {
+  if (!IsLocation(value)) {
+    return {base_offset, BatchLastOffset(value), BatchMaxTimestamp(value),
+            static_cast<int64_t>(value.size()), std::nullopt};
+  }
+  const char* p = value.data() + 1;
+  wal::DataLocation at{DecodeLE<uint32_t>(p), DecodeLE<uint64_t>(p + 4), DecodeLE<uint64_t>(p + 12)};
+  return {base_offset, base_offset + DecodeLE<int32_t>(p + 20), DecodeLE<int64_t>(p + 24),
+          DecodeLE<uint32_t>(p + 32), at};
+}
+
 int64_t BatchBaseOffset(std::string_view batch) { return DecodeBE<int64_t>(batch.data() + kBaseOffsetPos); }
 
 int64_t BatchLastOffset(std::string_view batch) {
@@ -195,6 +231,42 @@ Status RecordStore::PutBatch(uint32_t partition_id, int64_t base_offset, std::st
   return Ok();
 }
 
+Status RecordStore::PutBatchLocation(uint32_t partition_id, int64_t base_offset,
+                                     std::string_view batch, const wal::DataLocation& at) {
+  rocksdb::WriteOptions wo;
+  wo.disableWAL = true;
+  auto s = db_->Put(wo, RecordKey(partition_id, base_offset), EncodeBatchLocation(batch, at));
+  if (!s.ok()) return StoreError(s, "storing a batch's location");
+  return Ok();
+}
+
+Status RecordStore::AppendBatch(std::string_view value, std::string* out) const {
+  if (!IsLocation(value)) {
+    out->append(value);
+    return Ok();
+  }
+  const BatchInfo info = DecodeBatchValue(0, value);
+  if (wal_ == nullptr) return StoreError(rocksdb::Status::Aborted(), "reading a batch before the WAL is open");
+  const size_t before = out->size();
+  CORELOG_TRY(wal_->AppendDataPayload(*info.location, out));
+  if (out->size() - before != static_cast<size_t>(info.size)) {
+    out->resize(before);
+    return Error(std::make_error_code(std::errc::illegal_byte_sequence),
+                 "the WAL entry at core " + std::to_string(info.location->core) + " position " +
+                     std::to_string(info.location->position) + " is not the batch stored there");
+  }
+  return Ok();
+}
+
+Result<std::optional<wal::DataLocation>> RecordStore::OldestLocation(uint32_t partition_id) const {
+  std::string prefix = PartitionPrefix(partition_id);
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+  it->Seek(prefix);
+  if (!it->status().ok()) return StoreError(it->status(), "finding a partition's oldest batch");
+  if (!it->Valid() || !InPartition(it->key(), prefix)) return std::optional<wal::DataLocation>();
+  return InfoAt(*it).location;
+}
+
 Status RecordStore::Apply(const StateMutation& mutation) {
   rocksdb::WriteBatch batch;
   for (const auto& [k, v] : mutation.puts) batch.Put(k, v);
@@ -226,11 +298,11 @@ Status RecordStore::ReadBatches(uint32_t partition_id, int64_t offset, int64_t e
   if (!it->Valid() || !InPartition(it->key(), prefix)) it->Seek(RecordKey(partition_id, offset));
   bool first = true;
   for (; it->Valid() && InPartition(it->key(), prefix); it->Next()) {
-    std::string_view batch(it->value().data(), it->value().size());
-    if (BatchBaseOffset(batch) >= end_offset) break;
-    if (BatchLastOffset(batch) < offset) continue;
-    if ((!first || !oversized_first) && out->size() + batch.size() > max_bytes) break;
-    out->append(batch);
+    const BatchInfo batch = InfoAt(*it);
+    if (batch.base_offset >= end_offset) break;
+    if (batch.last_offset < offset) continue;
+    if ((!first || !oversized_first) && out->size() + batch.size > max_bytes) break;
+    CORELOG_TRY(AppendBatch(View(it->value()), out));
     first = false;
     if (out->size() >= max_bytes) break;
   }
@@ -243,15 +315,17 @@ Result<RecordStore::BatchTime> RecordStore::OffsetForTimestamp(uint32_t partitio
   std::string prefix = PartitionPrefix(partition_id);
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(prefix); it->Valid() && InPartition(it->key(), prefix); it->Next()) {
-    std::string_view batch(it->value().data(), it->value().size());
-    if (BatchBaseOffset(batch) >= end_offset) break;
-    if (BatchMaxTimestamp(batch) < ts) continue;
+    const BatchInfo info = InfoAt(*it);
+    if (info.base_offset >= end_offset) break;
+    if (info.max_timestamp < ts) continue;
     // The first record at or after ts inside the batch (whole batch when
     // compressed: a fetch from its base still returns that record).
+    std::string batch;
+    CORELOG_TRY(AppendBatch(View(it->value()), &batch));
     auto view = kafka::RecordBatchView::Parse(batch);
     auto found = view ? kafka::FindOffsetForTimestamp(*view, ts) : std::nullopt;
     if (found) return BatchTime{found->offset, found->timestamp};
-    return BatchTime{BatchBaseOffset(batch), BatchMaxTimestamp(batch)};
+    return BatchTime{info.base_offset, info.max_timestamp};
   }
   if (!it->status().ok()) return StoreError(it->status(), "searching by timestamp");
   return BatchTime{};
@@ -264,9 +338,9 @@ Result<StoredRange> RecordStore::Range(uint32_t partition_id) const {
   it->Seek(prefix);
   if (!it->Valid() || !InPartition(it->key(), prefix)) return range;
   range.empty = false;
-  range.first_offset = BatchBaseOffset({it->value().data(), it->value().size()});
+  range.first_offset = InfoAt(*it).base_offset;
   it->SeekForPrev(RecordKey(partition_id, INT64_MAX));
-  range.next_offset = BatchLastOffset({it->value().data(), it->value().size()}) + 1;
+  range.next_offset = InfoAt(*it).last_offset + 1;
   if (!it->status().ok()) return StoreError(it->status(), "reading a partition's range");
   return range;
 }
@@ -289,9 +363,7 @@ Status RecordStore::ScanBatches(uint32_t partition_id, int64_t offset,
   it->SeekForPrev(RecordKey(partition_id, offset));
   if (!it->Valid() || !InPartition(it->key(), prefix)) it->Seek(RecordKey(partition_id, offset));
   for (; it->Valid() && InPartition(it->key(), prefix); it->Next()) {
-    std::string_view batch(it->value().data(), it->value().size());
-    BatchInfo info{BatchBaseOffset(batch), BatchLastOffset(batch), BatchMaxTimestamp(batch),
-                   static_cast<int64_t>(batch.size())};
+    const BatchInfo info = InfoAt(*it);
     if (info.last_offset < offset) continue;
     if (!fn(info)) break;
   }

@@ -1,6 +1,9 @@
 // RecordStore: corelogd's RocksDB database (<data-dir>/state). It holds
 //  - record batches, key 'r' | partition id (u32 BE) | base offset (i64 BE),
-//    value = the RecordBatch v2 bytes as stored (broker-owned fields set);
+//    value = where the batch lies in the WAL (EncodeBatchLocation: the
+//    record bytes are written once, to the WAL, and read back from there),
+//    or the RecordBatch v2 bytes themselves (broker-owned fields set) for a
+//    batch whose WAL was replaced when the core count changed;
 //  - topic metadata, key 't' | topic name, value = JSON (TopicMeta);
 //  - partition log state at the last checkpoint, key 'l' | partition id (u32
 //    BE), value = PartitionState (written by the checkpoint, see
@@ -18,12 +21,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "broker/state_mutation.h"
 #include "common/result.h"
+#include "wal/manager.h"
 
 namespace rocksdb {
 class DB;
@@ -52,6 +57,8 @@ struct BatchInfo {
   int64_t last_offset = 0;
   int64_t max_timestamp = 0;
   int64_t size = 0;
+  // Where its bytes are, when they are in the WAL (else in the store).
+  std::optional<wal::DataLocation> location;
 };
 
 // The offsets a partition's stored batches span.
@@ -66,7 +73,18 @@ class RecordStore {
   static Result<std::unique_ptr<RecordStore>> Open(const std::string& dir);
   ~RecordStore();
 
+  // Stores the batch's bytes themselves.
   Status PutBatch(uint32_t partition_id, int64_t base_offset, std::string_view batch);
+  // Stores where the batch lies in the WAL; `batch` is read only for its
+  // header fields (last offset, max timestamp, size).
+  Status PutBatchLocation(uint32_t partition_id, int64_t base_offset, std::string_view batch,
+                          const wal::DataLocation& at);
+  // Where batches stored by location are read back from. Set before the
+  // first read of one (Storage does, once recovery opened the WAL).
+  void SetWal(const wal::Manager* wal) { wal_ = wal; }
+  // The WAL location of the partition's oldest stored batch, if its bytes
+  // are in the WAL.
+  Result<std::optional<wal::DataLocation>> OldestLocation(uint32_t partition_id) const;
 
   // Applies logged broker state (StateMutation) without RocksDB's WAL, like
   // batches: the corelog WAL holds it until a checkpoint flushes RocksDB.
@@ -119,9 +137,21 @@ class RecordStore {
 
  private:
   explicit RecordStore(std::unique_ptr<rocksdb::DB> db);
+  // Appends the bytes of the stored batch `value` to *out.
+  Status AppendBatch(std::string_view value, std::string* out) const;
+
   std::unique_ptr<rocksdb::DB> db_;
+  const wal::Manager* wal_ = nullptr;
   std::mutex producer_id_mu_;
 };
+
+// A batch's place in the WAL with the header fields the store's scans
+// need, in a value that no RecordBatch can be: 0xC1 (a base offset's first
+// byte would make it negative), core u32, position u64, end position u64,
+// last offset delta i32, max timestamp i64, batch size u32 (little-endian).
+std::string EncodeBatchLocation(std::string_view batch, const wal::DataLocation& at);
+// The stored value's batch fields; `base_offset` comes from its key.
+BatchInfo DecodeBatchValue(int64_t base_offset, std::string_view value);
 
 // Fields of a stored RecordBatch v2 header that the store needs.
 int64_t BatchBaseOffset(std::string_view batch);

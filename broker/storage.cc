@@ -110,6 +110,9 @@ Status Storage::Recover() {
 
   checkpoint::RecoveryHooks hooks;
   hooks.apply = [this](const wal::Entry& e) { return ReplayEntry(e); };
+  // A WAL about to be replaced cannot hold batches: they are copied into
+  // the store as they are replayed.
+  hooks.before_replay = [this](bool replaced) { replay_inline_ = replaced; };
   hooks.state = [this]() -> Result<checkpoint::State> {
     FinishReplay();
     return CaptureAll();
@@ -118,6 +121,7 @@ Status Storage::Recover() {
   auto recovered = checkpoint::Recover(options, store_->db(), hooks);
   if (!recovered) return recovered.error().Wrap("recovering " + options.dir);
   wal_ = std::move(recovered->wal);
+  store_->SetWal(wal_.get());
   last_manifest_ = recovered->manifest;
   FinishReplay();
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -210,7 +214,12 @@ Status Storage::ReplayBatch(const wal::Entry& e) {
   }
   const int64_t next = e.base_offset + DecodeBE<int32_t>(e.payload.data() + kLastOffsetDeltaPos) + 1;
   if (next <= p->log_start.load()) return Ok();  // deleted by retention or DeleteRecords
-  CORELOG_TRY(store_->PutBatch(e.partition_id, e.base_offset, e.payload));
+  if (replay_inline_) {
+    CORELOG_TRY(store_->PutBatch(e.partition_id, e.base_offset, e.payload));
+  } else {
+    CORELOG_TRY(store_->PutBatchLocation(e.partition_id, e.base_offset, e.payload,
+                                         {e.core, e.position, e.end_position}));
+  }
   RecordProducer(*p, e.payload, e.base_offset);
   // Batches below the checkpointed log end are counted in its stored bytes.
   if (e.base_offset >= p->log_end) StoredBytes(*p) += static_cast<int64_t>(e.payload.size());
@@ -271,6 +280,26 @@ Result<checkpoint::State> Storage::CaptureCore(uint32_t core, uint64_t /*epoch*/
   return out;
 }
 
+// The oldest WAL position a batch of this core's partitions lies at: the
+// checkpoint keeps the segments from there on. Batches move only forward
+// through a partition's log, so its first stored batch is its oldest.
+uint64_t Storage::OldestNeeded(uint32_t core) {
+  uint64_t oldest = UINT64_MAX;
+  for (const auto& topic : topics_->All()) {
+    for (const auto& p : topic->partitions) {
+      if (p->owner != core) continue;
+      auto at = store_->OldestLocation(p->id);
+      if (!at) {
+        LOG_ERROR("finding the WAL that " << p->topic << "-" << p->index
+                                          << " needs: " << at.error().message());
+        return 0;  // keep everything rather than guess
+      }
+      if (*at && (*at)->core == core) oldest = std::min(oldest, (*at)->position);
+    }
+  }
+  return oldest;
+}
+
 // Recovery only (no core runs): every partition's state.
 checkpoint::State Storage::CaptureAll() {
   checkpoint::State out;
@@ -289,6 +318,7 @@ void Storage::Append(Partition& p, std::span<char> batch, std::shared_ptr<const 
   kafka::SetPartitionLeaderEpoch(batch, 0);
   auto& writer = wal_->writer(p.owner);
   const std::string_view bytes(batch.data(), batch.size());
+  const uint64_t position = writer.position();
   // The batch passed validation, so its stored CRC is that of its bytes from
   // kBatchCrcFrom on: the WAL checksum reuses it rather than read them again.
   const wal::KnownCrc known{kafka::kBatchCrcFrom, kafka::StoredCrc(bytes)};
@@ -301,13 +331,15 @@ void Storage::Append(Partition& p, std::span<char> batch, std::shared_ptr<const 
   p.log_end = next;
   RecordProducer(p, bytes, base);
   Partition* part = &p;
-  writer.Sync([this, part, base, next, bytes, owner = std::move(owner),
+  const wal::DataLocation at{p.owner, position, *appended};
+  writer.Sync([this, part, base, next, bytes, at, owner = std::move(owner),
                done = std::move(done)](Status synced) mutable {
     // The WAL's sync thread calls this; the partition belongs to its core.
-    cores_->Post(part->owner, [this, part, base, next, bytes, owner = std::move(owner), synced,
+    cores_->Post(part->owner, [this, part, base, next, bytes, at, owner = std::move(owner), synced,
                                done = std::move(done)] {
       if (!synced) return done(synced.error());
-      if (auto st = store_->PutBatch(part->id, base, bytes); !st) return done(st.error());
+      // The bytes stay in the WAL; the store learns where.
+      if (auto st = store_->PutBatchLocation(part->id, base, bytes, at); !st) return done(st.error());
       StoredBytes(*part) += static_cast<int64_t>(bytes.size());
       if (next > part->high_watermark.load()) part->high_watermark.store(next);
       if (auto* counters = part->counters.load(std::memory_order_relaxed)) {

@@ -1,8 +1,9 @@
 // Storage: the broker's durable state and the produce/fetch paths through it.
-// It owns the per-core WAL (durability), the RocksDB RecordStore (what
-// fetches read) and the TopicRegistry. A batch is appended to its owner
+// It owns the per-core WAL (durability and the record bytes), the RocksDB
+// RecordStore (where each batch lies, broker state) and the TopicRegistry. A batch is appended to its owner
 // core's WAL, becomes visible (high watermark) only after the group-commit
-// fdatasync covering it, and is then inserted into RocksDB. Storage is the
+// fdatasync covering it, and then RocksDB learns where in the WAL it lies
+// (the WAL is where fetches read its bytes back). Storage is the
 // checkpoint host (checkpoint/host.h): each checkpoint captures every
 // partition's log start, log end and stored bytes on its owner core at the
 // barrier, and recovery restores them and replays only the WAL after the
@@ -131,6 +132,7 @@ class Storage final : public checkpoint::Host {
   // checkpoint::Host.
   void RunOnCore(uint32_t core, std::function<void()> fn) override;
   Result<checkpoint::State> CaptureCore(uint32_t core, uint64_t epoch) override;
+  uint64_t OldestNeeded(uint32_t core) override;
 
  private:
   Status LoadOrCreateMeta();
@@ -159,6 +161,7 @@ class Storage final : public checkpoint::Host {
   std::vector<std::unordered_map<uint32_t, int64_t>> stored_bytes_;
   std::vector<std::unique_ptr<Timer>> retention_timers_;  // element i: core i only
   std::atomic<bool> stopping_{false};
+  bool replay_inline_ = false;  // recovery: the WAL is replaced after replay
   wal::SyncObserver* sync_observer_ = nullptr;
   // Last: stopped and destroyed before the WAL and the store it uses.
   std::unique_ptr<checkpoint::Checkpointer> checkpointer_;

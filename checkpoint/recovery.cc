@@ -158,8 +158,13 @@ Result<Recovered> Recover(const wal::Options& options, rocksdb::DB* db,
     return out;
   }
 
-  CORELOG_ASSIGN_OR_RETURN(auto wal,
-                           OpenExisting(options, out.previous_cores, out.manifest, &hooks, &out));
+  // A WAL about to be replaced is replayed whole: a host may still read
+  // entries below the checkpoint from it (Host::OldestNeeded).
+  const bool replaced = out.previous_cores != options.num_cores;
+  if (hooks.before_replay) hooks.before_replay(replaced);
+  CORELOG_ASSIGN_OR_RETURN(
+      auto wal, OpenExisting(options, out.previous_cores,
+                             replaced ? std::nullopt : out.manifest, &hooks, &out));
   out.epoch = std::max(wal->epoch(), out.manifest ? out.manifest->epoch : 0);
   if (out.previous_cores == options.num_cores) {
     CORELOG_TRY(wal->SetEpochAll(out.epoch));

@@ -44,6 +44,9 @@ struct RecoveryHooks {
   std::function<Status(const wal::Entry&)> apply;
   // The host's whole state after replay; used only for a layout change.
   std::function<Result<State>()> state;
+  // Optional; told before any entry is applied whether the WAL on disk has
+  // another layout, so that it will be replaced once replayed.
+  std::function<void(bool replaced)> before_replay;
 };
 
 // `options.num_cores` is the layout wanted from now on.

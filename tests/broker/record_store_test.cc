@@ -139,6 +139,67 @@ TEST_F(RecordStoreTest, TimestampLookupFindsTheRecordInsideABatch) {
   EXPECT_EQ(found->timestamp, 1020);
 }
 
+// Batches stored by their place in a real WAL: the store answers scans
+// from the location alone and reads the bytes back from the WAL.
+TEST_F(RecordStoreTest, BatchesStoredByLocationAreReadFromTheWal) {
+  wal::Options options;
+  options.dir = (dir_ / "wal").string();
+  auto created = wal::Manager::Create(options);
+  ASSERT_TRUE(created) << created.error().message();
+  auto& wal = **created;
+  std::vector<kafka::Record> records(4);
+  for (int i = 0; i < 4; ++i) {
+    records[i].timestamp = 1000 + 10 * i;
+    records[i].value = std::string(100 + i, 'v');
+  }
+  std::vector<std::string> batches;
+  for (int i = 0; i < 3; ++i) {
+    kafka::BatchOptions batch;
+    batch.base_offset = i * 4;
+    batches.push_back(kafka::BuildRecordBatch(batch, records));
+    const uint64_t position = wal.writer(0).position();
+    auto end = wal.writer(0).AppendData(7, i * 4, batches.back());
+    ASSERT_TRUE(end);
+    ASSERT_TRUE(wal.writer(0).SyncNow());
+    ASSERT_TRUE(store_->PutBatchLocation(7, i * 4, batches.back(), {0, position, *end}));
+  }
+  // No WAL to read from yet: an error, not a guess.
+  std::string out;
+  EXPECT_FALSE(store_->ReadBatches(7, 0, 12, 1 << 20, &out));
+  store_->SetWal(&wal);
+  out.clear();
+  ASSERT_TRUE(store_->ReadBatches(7, 5, 12, 1 << 20, &out));
+  EXPECT_EQ(out, batches[1] + batches[2]);
+  std::vector<BatchInfo> seen;
+  ASSERT_TRUE(store_->ScanBatches(7, 0, [&](const BatchInfo& b) {
+    seen.push_back(b);
+    return true;
+  }));
+  ASSERT_EQ(seen.size(), 3u);
+  EXPECT_EQ(seen[2].base_offset, 8);
+  EXPECT_EQ(seen[2].last_offset, 11);
+  EXPECT_EQ(seen[2].max_timestamp, 1030);
+  EXPECT_EQ(seen[2].size, static_cast<int64_t>(batches[2].size()));
+  ASSERT_TRUE(seen[0].location);
+  EXPECT_EQ(seen[0].location->position, 0u);
+  EXPECT_EQ(store_->Range(7)->next_offset, 12);
+  auto found = store_->OffsetForTimestamp(7, 1015, 12);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->offset, 2);
+  auto oldest = store_->OldestLocation(7);
+  ASSERT_TRUE(oldest && *oldest);
+  EXPECT_EQ((*oldest)->position, seen[0].location->position);
+  ASSERT_TRUE(store_->DeleteBatchesBefore(7, 4));
+  oldest = store_->OldestLocation(7);
+  ASSERT_TRUE(oldest && *oldest);
+  EXPECT_EQ((*oldest)->position, seen[1].location->position);
+  // A location whose entry is not the batch it claims to be is refused.
+  ASSERT_TRUE(store_->PutBatchLocation(9, 0, batches[0] + "xx", *seen[1].location));
+  out.clear();
+  EXPECT_FALSE(store_->ReadBatches(9, 0, 12, 1 << 20, &out));
+  EXPECT_TRUE(out.empty());
+}
+
 TEST_F(RecordStoreTest, DeletePartitionRemovesItsRecordsOnly) {
   PutThree();
   ASSERT_TRUE(store_->PutBatch(8, 0, FakeBatch(0, 1, 1)));
