@@ -26,6 +26,21 @@ std::unique_ptr<Manager> MustOpen(const Options& options) {
   return manager ? std::move(*manager) : nullptr;
 }
 
+// A one-core in-memory WAL of 200-byte segments (about three 60-byte
+// entries each) holding `count` synced entries, the i-th filled with 'a' + i;
+// *ends gets each entry's end position.
+std::unique_ptr<Manager> SmallSegments(FaultFileSystem* fs, Options* options, int count,
+                                       std::vector<uint64_t>* ends) {
+  *options = MemOptions(fs, 1);
+  options->segment_bytes = 200;
+  auto m = MustCreate(*options);
+  for (int i = 0; i < count; ++i) {
+    ends->push_back(*m->writer(0).AppendData(0, i, std::string(60, static_cast<char>('a' + i))));
+  }
+  EXPECT_TRUE(m->SyncAll());
+  return m;
+}
+
 TEST(WalManager, CreateMakesOneWriterPerCoreAtEpochZero) {
   TempDir dir;
   Options options;
@@ -287,14 +302,9 @@ TEST(WalManager, EntriesAcrossReadChunksComeBackWhole) {
 // segment goes unnoticed, while those segments stay listed for deletion.
 TEST(WalManager, OpenFromAPositionReadsOnlyTheHeadersBelowIt) {
   FaultFileSystem fs;
-  Options options = MemOptions(&fs, 1);
-  options.segment_bytes = 200;  // one 60-byte entry per segment or so
-  auto m = MustCreate(options);
+  Options options;
   std::vector<uint64_t> ends;
-  for (int i = 0; i < 12; ++i) {
-    ends.push_back(*m->writer(0).AppendData(0, i, std::string(60, 'a' + i)));
-  }
-  ASSERT_TRUE(m->SyncAll());
+  auto m = SmallSegments(&fs, &options, 12, &ends);
   const size_t segments = m->writer(0).segment_count();
   ASSERT_GT(segments, 3u);
   m.reset();
@@ -326,12 +336,9 @@ TEST(WalManager, OpenFromAPositionReadsOnlyTheHeadersBelowIt) {
 
 TEST(WalManager, OpenFromAPositionBelowWhatIsRetainedIsReclaimed) {
   FaultFileSystem fs;
-  Options options = MemOptions(&fs, 1);
-  options.segment_bytes = 200;
-  auto m = MustCreate(options);
+  Options options;
   std::vector<uint64_t> ends;
-  for (int i = 0; i < 8; ++i) ends.push_back(*m->writer(0).AppendData(0, i, std::string(60, 'x')));
-  ASSERT_TRUE(m->SyncAll());
+  auto m = SmallSegments(&fs, &options, 8, &ends);
   ASSERT_TRUE(m->DeleteSegmentsBelow(0, ends[5]));
   m.reset();
   auto opened = Manager::Open(options, {}, std::vector<uint64_t>{ends[0]});
@@ -495,14 +502,9 @@ TEST(WalManager, SegmentsRollAtTheSizeLimitAndEntriesNeverSpanThem) {
 
 TEST(WalManager, DeleteSegmentsBelowReclaimsOnlyWholeSyncedSegments) {
   FaultFileSystem fs;
-  Options options = MemOptions(&fs, 1);
-  options.segment_bytes = 200;
-  auto m = MustCreate(options);
+  Options options;
   std::vector<uint64_t> ends;
-  for (int i = 0; i < 12; ++i) {
-    ends.push_back(*m->writer(0).AppendData(0, i, std::string(60, 'x')));
-  }
-  ASSERT_TRUE(m->SyncAll());
+  auto m = SmallSegments(&fs, &options, 12, &ends);
   size_t before = m->writer(0).segment_count();
   auto deleted = m->DeleteSegmentsBelow(0, ends[5]);
   ASSERT_TRUE(deleted);
