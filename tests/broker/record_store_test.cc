@@ -148,9 +148,11 @@ TEST_F(RecordStoreTest, BatchesStoredByLocationAreReadFromTheWal) {
   ASSERT_TRUE(created) << created.error().message();
   auto& wal = **created;
   std::vector<kafka::Record> records(4);
+  const std::vector<std::string> values = {std::string(100, 'v'), std::string(101, 'w'),
+                                           std::string(102, 'x'), std::string(103, 'y')};
   for (int i = 0; i < 4; ++i) {
     records[i].timestamp = 1000 + 10 * i;
-    records[i].value = std::string(100 + i, 'v');
+    records[i].value = values[i];  // a view: the strings outlive the batches
   }
   std::vector<std::string> batches;
   for (int i = 0; i < 3; ++i) {
