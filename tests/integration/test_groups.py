@@ -150,9 +150,11 @@ class KcatMember:
             stdout=self.file, stderr=subprocess.DEVNULL)
 
     def lines(self):
-        self.file.flush()
+        """The complete lines so far; kcat may be in the middle of writing the last one."""
         with open(self.path, "rb") as f:
-            return [tuple(l.split(b" ", 2)) for l in f.read().splitlines() if l]
+            data = f.read()
+        complete = data[:data.rfind(b"\n") + 1]
+        return [tuple(l.split(b" ", 2)) for l in complete.splitlines() if l]
 
     def stop(self):
         if self.proc.poll() is None:
