@@ -28,9 +28,9 @@ bool Advertised(const kafka::ApiInfo& api) {
 KafkaHandler::KafkaHandler(Storage* storage, Cores* cores, GroupCoordinator* groups)
     : storage_(storage), cores_(cores), groups_(groups), config_(storage->config()) {}
 
-void KafkaHandler::Handle(uint32_t core, std::shared_ptr<std::string> frame,
+void KafkaHandler::Handle(uint32_t core, std::shared_ptr<RequestFrame> frame,
                           Responder respond) {
-  auto parsed = kafka::ParseRequestFrame(*frame);
+  auto parsed = kafka::ParseRequestFrame(frame->view());
   if (!parsed) {
     LOG_WARN("malformed request header: " << parsed.error().message());
     return respond(Reply::Close());

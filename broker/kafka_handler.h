@@ -29,7 +29,7 @@ struct RequestContext {
   uint32_t core = 0;
   kafka::RequestHeader header;
   std::string_view body;
-  std::shared_ptr<std::string> frame;
+  std::shared_ptr<RequestFrame> frame;
   Responder respond;
 
   int16_t version() const { return header.api_version; }
@@ -85,7 +85,7 @@ class KafkaHandler final : public RequestHandler {
   KafkaHandler(Storage* storage, Cores* cores, GroupCoordinator* groups);
   void SetAdvertised(HostPort advertised) { advertised_ = std::move(advertised); }
 
-  void Handle(uint32_t core, std::shared_ptr<std::string> frame,
+  void Handle(uint32_t core, std::shared_ptr<RequestFrame> frame,
               Responder respond) override;
 
  private:

@@ -158,7 +158,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
                                               << " outside [8, " << self->max_frame_ << "]");
           break;
         }
-        auto frame = std::make_shared<std::string>(static_cast<size_t>(size), '\0');
+        auto frame = std::make_shared<RequestFrame>(static_cast<size_t>(size));
         co_await asio::async_read(self->socket_, asio::buffer(frame->data(), frame->size()),
                                   asio::use_awaitable);
         self->Dispatch(std::move(frame));
@@ -181,7 +181,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     return slots_.size() >= kMaxInFlight || bytes_in_flight_ >= kMaxBytesInFlight;
   }
 
-  void Dispatch(std::shared_ptr<std::string> frame) {
+  void Dispatch(std::shared_ptr<RequestFrame> frame) {
     auto slot = std::make_shared<Slot>();
     // Every request header starts with its api_key; frames are >= 8 bytes.
     slot->api_key = DecodeBE<int16_t>(frame->data());
