@@ -88,6 +88,8 @@ const std::map<std::string, Setter>& Keys() {
       {"checkpoint.bytes.threshold",
        IntSetter<uint64_t>(&Config::checkpoint_bytes_threshold, 0, 1ull << 40)},
       {"wal.segment.bytes", IntSetter<uint64_t>(&Config::wal_segment_bytes, 4096, 1ull << 40)},
+      {"wal.tail.cache.bytes",
+       IntSetter<uint64_t>(&Config::wal_tail_cache_bytes, 0, 1ull << 40)},
       {"wal.direct.io",
        [](Config& c, const std::string& k, const std::string& v) -> Status {
          CORELOG_ASSIGN_OR_RETURN(c.wal_direct_io, ParseBool(k, v));

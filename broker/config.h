@@ -38,6 +38,9 @@ struct Config {
   // WAL appends bypass the page cache (O_DIRECT): the kernel's copy of every
   // record byte into cached pages is a large share of ingest CPU.
   bool wal_direct_io = true;
+  // Per core, the newest WAL bytes kept in memory for consumers at the
+  // log's end (0 = none: every fetch reads the disk).
+  uint64_t wal_tail_cache_bytes = 8ull << 20;
   bool auto_create_topics = true;
   int32_t message_max_bytes = 1048588;
   int32_t socket_request_max_bytes = 100 << 20;

@@ -102,6 +102,7 @@ Status Storage::Recover() {
   options.num_cores = cores_->size();
   options.segment_bytes = config_.wal_segment_bytes;
   options.direct_io = config_.wal_direct_io;
+  options.tail_cache_bytes = config_.wal_tail_cache_bytes;
   options.recovery = PolicyFromName(config_.wal_recovery_policy);
   options.observer = sync_observer_;
   stored_bytes_.resize(cores_->size());

@@ -54,6 +54,7 @@ CoreWriter::CoreWriter(const Options& options, CompletionQueue* completions, Sta
       file_segment_(start.segments.back().number),
       file_position_(start.position),
       segments_(std::move(start.segments)),
+      tail_(options.tail_cache_bytes),
       completion_thread_([this] {
         SetThreadName("wal-done-" + std::to_string(core_));
         CompletionLoop();
@@ -228,6 +229,9 @@ void CoreWriter::SyncLoop() {
       TakeBatchLocked(&batch);
     }
     Status status = RunBatch(batch);
+    // Cached before anyone hears the batch is done, so that a TruncateTo
+    // after SyncNow clears the cache of every batch it cuts.
+    Recycle(&batch, status);
     Complete(&batch, status);
   }
 }
@@ -328,7 +332,18 @@ void CoreWriter::Complete(Batch* batch, const Status& status) {
     done_wake_.notify_one();
   }
   batch->requests.clear();
-  batch->bytes.clear();
+}
+
+// A written batch goes to the tail cache, which hands back the memory for
+// the next one.
+void CoreWriter::Recycle(Batch* batch, const Status& status) {
+  if (status) {
+    std::vector<size_t> headers;
+    for (const SegmentMark& mark : batch->marks) headers.push_back(mark.offset);
+    batch->bytes = tail_.Keep(std::move(batch->bytes), batch->end_position, headers);
+  } else {
+    batch->bytes.clear();
+  }
   batch->marks.clear();
 }
 
@@ -416,6 +431,7 @@ Status CoreWriter::CutTo(size_t index, uint64_t position) {
     std::lock_guard lock(segments_mu_);
     segments = segments_;
   }
+  tail_.Clear();
   CORELOG_TRY(file_->Close());
   for (size_t i = segments.size(); i-- > index + 1;) {
     CORELOG_TRY(fs_->Delete(PathOf(segments[i].number)));

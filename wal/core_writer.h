@@ -27,6 +27,7 @@
 #include "wal/format.h"
 #include "wal/options.h"
 #include "wal/sync_observer.h"
+#include "wal/tail_cache.h"
 #include "wal/write_buffer.h"
 
 namespace corelog::wal {
@@ -92,6 +93,12 @@ class CoreWriter {
   size_t segment_count() const;
   // The retained segment holding `position`, or nullopt below the oldest.
   std::optional<SegmentInfo> SegmentHolding(uint64_t position) const;
+  // If the entries at positions [position, end) are still in memory, calls
+  // `use` with their bytes (see TailCache::Read) and returns true.
+  bool ReadRecent(uint64_t position, uint64_t end,
+                  const std::function<void(std::string_view)>& use) const {
+    return tail_.Read(position, end, use);
+  }
   // Ok, or the error that poisoned the writer.
   Status health() const;
   const CoreStats& stats() const { return stats_; }
@@ -134,6 +141,7 @@ class CoreWriter {
   Status SwitchFile(uint64_t number);
   Status SyncFile(uint64_t end_position);
   void Complete(Batch* batch, const Status& status);
+  void Recycle(Batch* batch, const Status& status);
   void CompletionLoop();
   void Poison(const Error& error);
   Error PoisonedError() const;
@@ -178,6 +186,9 @@ class CoreWriter {
 
   mutable std::mutex segments_mu_;
   std::vector<SegmentInfo> segments_;
+
+  // Written batches, newest last; cleared before positions are reused.
+  TailCache tail_;
 
   // Finished requests with their outcome, handed from the sync thread to
   // the completion thread.

@@ -242,6 +242,25 @@ Status Manager::AppendDataPayload(const DataLocation& at, std::string* out) cons
   }
   auto segment = writer.SegmentHolding(at.position);
   if (!segment) return MakeError(Errc::kReclaimed, "the segment of " + where() + " is deleted");
+  // Memory and disk bytes are checked alike: a location that points at the
+  // wrong bytes is an error wherever they are read from.
+  auto append_payload = [&](std::string_view bytes) -> Status {
+    ParsedEntry entry = ParseEntry(bytes.substr(0, at.end_position - at.position));
+    if (entry.outcome != ParseOutcome::kOk || entry.size != at.end_position - at.position ||
+        entry.fields.kind != static_cast<uint8_t>(EntryKind::kData)) {
+      return MakeError(Errc::kCorruption,
+                       "the data entry at " + where() + " does not verify: " +
+                           (entry.outcome == ParseOutcome::kOk ? "another entry is there"
+                                                               : std::string(entry.problem)));
+    }
+    out->append(entry.payload);
+    return Ok();
+  };
+  Status from_memory = Ok();
+  if (writer.ReadRecent(at.position, at.end_position,
+                        [&](std::string_view bytes) { from_memory = append_payload(bytes); })) {
+    return from_memory;
+  }
   CORELOG_ASSIGN_OR_RETURN(auto file, SegmentForReading(at.core, segment->number));
   // Whole blocks into aligned memory, so that a direct-I/O file system reads
   // with O_DIRECT: the disk, never a cached page the appends bypassed.
@@ -251,17 +270,7 @@ Status Manager::AppendDataPayload(const DataLocation& at, std::string* out) cons
   AlignedBuffer buffer = AllocateAligned(length);
   CORELOG_ASSIGN_OR_RETURN(size_t got, file->ReadAt(first, std::span<char>(buffer.get(), length)));
   const size_t skip = offset - first;
-  const std::string_view bytes(buffer.get() + skip, got > skip ? got - skip : 0);
-  ParsedEntry entry = ParseEntry(bytes.substr(0, at.end_position - at.position));
-  if (entry.outcome != ParseOutcome::kOk || entry.size != at.end_position - at.position ||
-      entry.fields.kind != static_cast<uint8_t>(EntryKind::kData)) {
-    return MakeError(Errc::kCorruption,
-                     "the data entry at " + where() + " does not verify: " +
-                         (entry.outcome == ParseOutcome::kOk ? "another entry is there"
-                                                             : std::string(entry.problem)));
-  }
-  out->append(entry.payload);
-  return Ok();
+  return append_payload(std::string_view(buffer.get() + skip, got > skip ? got - skip : 0));
 }
 
 uint64_t Manager::TotalSize() const {

@@ -94,11 +94,13 @@ class Manager {
   // SyncAll() first to include entries still buffered.
   Result<std::vector<OwnedEntry>> MergeEntries() const;
   Result<std::vector<OwnedEntry>> MergeEntriesUpToEpoch(uint64_t max_epoch) const;
-  // Reads the data entry at `at` back from its segment, checks its checksum
-  // and appends its payload to *out. kInvalidArgument unless the entry is
-  // synced, kReclaimed once its segment was deleted, kCorruption if the
-  // bytes there are not that entry. Any thread; reads of a direct-I/O WAL
-  // bypass the page cache, as its appends do.
+  // Reads the data entry at `at` back, checks its checksum and appends its
+  // payload to *out. kInvalidArgument unless the entry is synced, kReclaimed
+  // once its segment was deleted, kCorruption if the bytes there are not
+  // that entry. Any thread. Entries among the core's newest written bytes
+  // (Options::tail_cache_bytes) come from memory; others from the segment,
+  // and on a direct-I/O WAL that read bypasses the page cache, as its
+  // appends do.
   Status AppendDataPayload(const DataLocation& at, std::string* out) const;
   // A reader replaying `core` from `from_position` under options().recovery.
   Result<std::unique_ptr<CoreReader>> NewReader(uint32_t core, uint64_t from_position) const;

@@ -53,6 +53,10 @@ struct Options {
   // Append with O_DIRECT (PosixDirectFileSystem) instead of through
   // the page cache; used only when `fs` is unset.
   bool direct_io = false;
+  // Bytes of the newest written batches each core keeps in memory, so that
+  // Manager::AppendDataPayload serves readers at the log's end without a
+  // disk read. 0 turns the cache off.
+  size_t tail_cache_bytes = 8 * kMiB;
   FileSystem* fs = nullptr;            // nullptr = PosixFileSystem()
   SyncObserver* observer = nullptr;    // optional; must outlive the Manager
 };

@@ -41,6 +41,8 @@ class WriteBuffer {
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
+  size_t capacity() const { return capacity_; }
+  const char* data() const { return mem_.get() + lead_; }
   // The bytes; the block before and the block after them are room an
   // AppendInPlace may overwrite.
   std::span<char> bytes() { return {mem_.get() + lead_, size_}; }

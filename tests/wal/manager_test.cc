@@ -365,10 +365,12 @@ std::vector<std::pair<DataLocation, std::string>> AppendLocated(Manager& m, int 
 }
 
 // A data entry is read back by its location alone, on a real direct-I/O
-// WAL and on the fault file system, whatever segment and block it is in.
+// WAL and on the fault file system, whatever segment and block it is in,
+// from the segment files and from the tail cache (one batch, so the cached
+// bytes hold segment headers between the entries).
 TEST(WalManager, DataEntriesAreReadBackByLocation) {
-  for (bool direct : {true, false}) {
-    SCOPED_TRACE(direct ? "direct" : "in memory");
+  for (auto [direct, cache] : {std::pair{true, 0}, {true, 1}, {false, 0}, {false, 1}}) {
+    SCOPED_TRACE(std::string(direct ? "direct" : "in memory") + (cache ? ", cached" : ""));
     TempDir dir;
     FaultFileSystem fs;
     Options options = direct ? Options{} : MemOptions(&fs, 2);
@@ -377,6 +379,7 @@ TEST(WalManager, DataEntriesAreReadBackByLocation) {
       options.num_cores = 2;
       options.direct_io = true;
     }
+    options.tail_cache_bytes = cache ? 8 * kMiB : 0;
     options.segment_bytes = 8192;  // entries land in many segments and across blocks
     auto m = MustCreate(options);
     auto written = AppendLocated(*m, 60);
@@ -395,6 +398,7 @@ TEST(WalManager, ReadingBackRefusesUnsyncedDeletedAndWrongLocations) {
   FaultFileSystem fs;
   Options options = MemOptions(&fs, 1);
   options.segment_bytes = 300;
+  options.tail_cache_bytes = 0;  // the damage below is on disk
   auto m = MustCreate(options);
   auto written = AppendLocated(*m, 12);
   ASSERT_TRUE(m->SyncAll());
@@ -430,6 +434,69 @@ TEST(WalManager, ReadingBackRefusesUnsyncedDeletedAndWrongLocations) {
   auto kept = m->AppendDataPayload(written[11].first, &out);
   ASSERT_TRUE(kept) << kept.error().message();
   EXPECT_EQ(out, written[11].second);
+}
+
+// Flips a bit inside the entry at `at` in its segment file.
+void DamageOnDisk(FaultFileSystem& fs, const Options& options, Manager& m,
+                  const DataLocation& at) {
+  auto segment = m.writer(at.core).SegmentHolding(at.position);
+  ASSERT_TRUE(segment);
+  fs.FlipBit(SegmentPath(options, at.core, segment->number),
+             kSegmentHeaderSize + (at.position - segment->base_position) + 30, 2);
+}
+
+// The newest batches are read from memory (their damaged disk copies are
+// never seen), older ones from disk once the cache's size pushed them out,
+// and a truncation never lets the cache answer with bytes it cut.
+TEST(WalManager, RecentEntriesAreReadFromMemoryWithinTheCacheSize) {
+  FaultFileSystem fs;
+  Options options = MemOptions(&fs, 1);
+  options.segment_bytes = 4096;
+  options.tail_cache_bytes = 256 * 1024;
+  auto m = MustCreate(options);
+  auto read = [&](const DataLocation& at) -> Result<std::string> {
+    std::string out;
+    CORELOG_TRY(m->AppendDataPayload(at, &out));
+    return out;
+  };
+  auto old = AppendLocated(*m, 20);
+  ASSERT_TRUE(m->SyncAll());
+  for (const auto& [at, payload] : old) DamageOnDisk(fs, options, *m, at);
+  for (const auto& [at, payload] : old) {
+    auto got = read(at);
+    ASSERT_TRUE(got) << got.error().message();
+    EXPECT_EQ(*got, payload);
+  }
+
+  // Many more batches than the cache holds.
+  std::vector<std::pair<DataLocation, std::string>> recent;
+  for (int batch = 0; batch < 40; ++batch) {
+    recent = AppendLocated(*m, 20);
+    ASSERT_TRUE(m->SyncAll());
+  }
+  for (const auto& [at, payload] : old) {
+    auto got = read(at);
+    ASSERT_FALSE(got) << "an entry written " << 40 * 50 << " KB ago is still in memory";
+    EXPECT_EQ(got.error().code(), Errc::kCorruption);
+  }
+  for (const auto& [at, payload] : recent) DamageOnDisk(fs, options, *m, at);
+  for (const auto& [at, payload] : recent) {
+    auto got = read(at);
+    ASSERT_TRUE(got) << got.error().message();
+    EXPECT_EQ(*got, payload);
+  }
+
+  // Cut back to the start of the last batch and write other bytes there, in
+  // a batch too large to cache: the cut batch must not answer for them.
+  const uint64_t cut = recent.front().first.position;
+  ASSERT_TRUE(m->TruncateAll(std::vector<uint64_t>{cut}));
+  const auto end = m->writer(0).AppendData(3, 0, std::string(recent.front().second.size(), '#'));
+  ASSERT_TRUE(end);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(m->writer(0).AppendData(3, 1, std::string(100000, 'f')));
+  ASSERT_TRUE(m->SyncAll());
+  auto got = read({0, cut, *end});
+  ASSERT_TRUE(got) << got.error().message();
+  EXPECT_EQ(*got, std::string(recent.front().second.size(), '#'));
 }
 
 TEST(WalManager, AnErrorFromTheOpenVisitorStopsTheOpen) {

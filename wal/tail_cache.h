@@ -1,0 +1,61 @@
+// TailCache: the newest written WAL bytes of one core, kept in memory so that
+// a reader at the log's end (a consumer keeping up with producers) is served
+// without touching the disk. With direct I/O the page cache holds none of the
+// WAL, so without this every such read would go to the device and compete
+// with the group commits' writes and fdatasyncs.
+//
+// The cache keeps the group-commit buffers the sync thread wrote, so keeping
+// a batch copies nothing; a buffer it lets go becomes the next batch's.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "wal/write_buffer.h"
+
+namespace corelog::wal {
+
+class TailCache {
+ public:
+  // Holds at most `capacity` bytes of buffer memory; 0 keeps nothing.
+  explicit TailCache(size_t capacity) : capacity_(capacity) {}
+
+  // Takes a written batch: `bytes` end at logical position `end`, and a
+  // segment header (which takes no position) starts at each of
+  // `header_offsets`. Returns an empty buffer to fill next, with the memory
+  // of a batch the cache let go when there is one.
+  WriteBuffer Keep(WriteBuffer bytes, uint64_t end, std::span<const size_t> header_offsets);
+
+  // If one kept batch holds positions [position, end), calls `use` with
+  // those bytes, under the cache's lock, and returns true.
+  bool Read(uint64_t position, uint64_t end,
+            const std::function<void(std::string_view)>& use) const;
+
+  // Forgets everything, for when positions are about to be reused.
+  void Clear();
+
+ private:
+  // Positions [position, position + size) are at `offset` of the buffer.
+  struct Run {
+    uint64_t position;
+    size_t offset;
+    size_t size;
+  };
+  struct Batch {
+    WriteBuffer bytes;
+    std::vector<Run> runs;
+  };
+
+  const size_t capacity_;
+  mutable std::mutex mu_;
+  std::deque<Batch> batches_;  // oldest first
+  size_t held_ = 0;            // capacity of the kept buffers
+};
+
+}  // namespace corelog::wal
