@@ -40,7 +40,7 @@ struct Config {
   bool wal_direct_io = true;
   // Per core, the newest WAL bytes kept in memory for consumers at the
   // log's end (0 = none: every fetch reads the disk).
-  uint64_t wal_tail_cache_bytes = 8ull << 20;
+  uint64_t wal_tail_cache_bytes = 32ull << 20;
   bool auto_create_topics = true;
   int32_t message_max_bytes = 1048588;
   int32_t socket_request_max_bytes = 100 << 20;

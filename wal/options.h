@@ -56,7 +56,7 @@ struct Options {
   // Bytes of the newest written batches each core keeps in memory, so that
   // Manager::AppendDataPayload serves readers at the log's end without a
   // disk read. 0 turns the cache off.
-  size_t tail_cache_bytes = 8 * kMiB;
+  size_t tail_cache_bytes = 32 * kMiB;
   FileSystem* fs = nullptr;            // nullptr = PosixFileSystem()
   SyncObserver* observer = nullptr;    // optional; must outlive the Manager
 };
