@@ -5,10 +5,26 @@
 #include "wal/format.h"
 
 namespace corelog::wal {
+namespace {
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+bool TailCache::ReadRecently() const {
+  const int64_t last = last_read_ns_.load(std::memory_order_relaxed);
+  return last != 0 && NowNs() - last < std::chrono::nanoseconds(kIdleAfter).count();
+}
 
 WriteBuffer TailCache::Keep(WriteBuffer bytes, uint64_t end,
                             std::span<const size_t> header_offsets) {
-  if (bytes.empty() || bytes.capacity() > capacity_) {
+  const bool wanted = ReadRecently();
+  if (!wanted) Clear();
+  if (!wanted || bytes.empty() || bytes.capacity() > capacity_) {
     bytes.clear();
     return bytes;
   }
@@ -26,21 +42,31 @@ WriteBuffer TailCache::Keep(WriteBuffer bytes, uint64_t end,
   add_run(bytes.size());
   batch.bytes = std::move(bytes);
 
+  // The largest buffer let go is the one handed back, and a new one is as
+  // large as the batch just kept: buffers that grow as a batch fills are
+  // copied and reallocated, which at line rate churns fresh pages.
+  const size_t kept_capacity = batch.bytes.capacity();
   WriteBuffer spare;
-  std::lock_guard lock(mu_);
-  held_ += batch.bytes.capacity();
-  batches_.push_back(std::move(batch));
-  while (held_ > capacity_) {
-    held_ -= batches_.front().bytes.capacity();
-    spare = std::move(batches_.front().bytes);
-    batches_.pop_front();
+  {
+    std::lock_guard lock(mu_);
+    held_ += kept_capacity;
+    batches_.push_back(std::move(batch));
+    while (held_ > capacity_) {
+      held_ -= batches_.front().bytes.capacity();
+      if (batches_.front().bytes.capacity() > spare.capacity()) {
+        spare = std::move(batches_.front().bytes);
+      }
+      batches_.pop_front();
+    }
   }
   spare.clear();
+  spare.Reserve(kept_capacity);
   return spare;
 }
 
 bool TailCache::Read(uint64_t position, uint64_t end,
                      const std::function<void(std::string_view)>& use) const {
+  last_read_ns_.store(NowNs(), std::memory_order_relaxed);
   std::lock_guard lock(mu_);
   // Newest first: readers at the log's end want the last batches.
   for (auto batch = batches_.rbegin(); batch != batches_.rend(); ++batch) {

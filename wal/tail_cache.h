@@ -6,8 +6,14 @@
 //
 // The cache keeps the group-commit buffers the sync thread wrote, so keeping
 // a batch copies nothing; a buffer it lets go becomes the next batch's.
+// It keeps them only while someone reads: filling a new buffer per batch
+// costs the writer CPU (memory the CPU's caches no longer hold), so with no
+// read for kIdleAfter the cache empties and the writer goes back to
+// reusing the same two buffers.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -26,6 +32,8 @@ class TailCache {
   // Holds at most `capacity` bytes of buffer memory; 0 keeps nothing.
   explicit TailCache(size_t capacity) : capacity_(capacity) {}
 
+  static constexpr std::chrono::seconds kIdleAfter{1};
+
   // Takes a written batch: `bytes` end at logical position `end`, and a
   // segment header (which takes no position) starts at each of
   // `header_offsets`. Returns an empty buffer to fill next, with the memory
@@ -33,7 +41,8 @@ class TailCache {
   WriteBuffer Keep(WriteBuffer bytes, uint64_t end, std::span<const size_t> header_offsets);
 
   // If one kept batch holds positions [position, end), calls `use` with
-  // those bytes, under the cache's lock, and returns true.
+  // those bytes, under the cache's lock, and returns true. Either way it
+  // counts as a read: batches written from now on are kept.
   bool Read(uint64_t position, uint64_t end,
             const std::function<void(std::string_view)>& use) const;
 
@@ -52,7 +61,11 @@ class TailCache {
     std::vector<Run> runs;
   };
 
+  bool ReadRecently() const;
+
   const size_t capacity_;
+  // steady_clock nanoseconds of the last Read; 0 = never read.
+  mutable std::atomic<int64_t> last_read_ns_{0};
   mutable std::mutex mu_;
   std::deque<Batch> batches_;  // oldest first
   size_t held_ = 0;            // capacity of the kept buffers

@@ -21,6 +21,17 @@ namespace corelog::wal {
 
 class WriteBuffer {
  public:
+  WriteBuffer() = default;
+  // A moved-from buffer is empty and holds no memory.
+  WriteBuffer(WriteBuffer&& other) noexcept { *this = std::move(other); }
+  WriteBuffer& operator=(WriteBuffer&& other) noexcept {
+    mem_ = std::move(other.mem_);
+    capacity_ = std::exchange(other.capacity_, 0);
+    lead_ = std::exchange(other.lead_, kDirectIoBlock);
+    size_ = std::exchange(other.size_, 0);
+    return *this;
+  }
+
   // Empties the buffer; the next bytes appended go to `file_offset` of the
   // file. Keeps the memory.
   void Reset(uint64_t file_offset) {
@@ -28,6 +39,14 @@ class WriteBuffer {
     size_ = 0;
   }
   void clear() { size_ = 0; }
+  // Allocates room for `n` bytes up front, so filling an empty buffer
+  // copies nothing on the way.
+  void Reserve(size_t n) {
+    if (empty() && n > capacity_) {
+      mem_ = AllocateAligned(AlignUp(n));
+      capacity_ = AlignUp(n);
+    }
+  }
 
   // Makes room for `n` more bytes at the end and returns where they go; the
   // caller writes all of them.

@@ -364,6 +364,19 @@ std::vector<std::pair<DataLocation, std::string>> AppendLocated(Manager& m, int 
   return out;
 }
 
+// Reads one entry back from every core, so that their tail caches keep the
+// batches written next (a cache keeps nothing while nobody reads).
+void StartReading(Manager& m) {
+  for (uint32_t core = 0; core < m.num_cores(); ++core) {
+    const uint64_t position = m.writer(core).position();
+    auto end = m.writer(core).AppendData(1, 0, "first");
+    ASSERT_TRUE(end);
+    ASSERT_TRUE(m.SyncAll());
+    std::string out;
+    ASSERT_TRUE(m.AppendDataPayload({core, position, *end}, &out));
+  }
+}
+
 // A data entry is read back by its location alone, on a real direct-I/O
 // WAL and on the fault file system, whatever segment and block it is in,
 // from the segment files and from the tail cache (one batch, so the cached
@@ -382,6 +395,7 @@ TEST(WalManager, DataEntriesAreReadBackByLocation) {
     options.tail_cache_bytes = cache ? 8 * kMiB : 0;
     options.segment_bytes = 8192;  // entries land in many segments and across blocks
     auto m = MustCreate(options);
+    StartReading(*m);
     auto written = AppendLocated(*m, 60);
     ASSERT_TRUE(m->SyncAll());
     ASSERT_GT(m->writer(0).segment_count(), 3u);
@@ -445,9 +459,10 @@ void DamageOnDisk(FaultFileSystem& fs, const Options& options, Manager& m,
              kSegmentHeaderSize + (at.position - segment->base_position) + 30, 2);
 }
 
-// The newest batches are read from memory (their damaged disk copies are
-// never seen), older ones from disk once the cache's size pushed them out,
-// and a truncation never lets the cache answer with bytes it cut.
+// Once someone reads, the newest batches are read from memory (their
+// damaged disk copies are never seen), older ones from disk once the
+// cache's size pushed them out; batches written before any read are not
+// kept; and a truncation never lets the cache answer with bytes it cut.
 TEST(WalManager, RecentEntriesAreReadFromMemoryWithinTheCacheSize) {
   FaultFileSystem fs;
   Options options = MemOptions(&fs, 1);
@@ -459,6 +474,13 @@ TEST(WalManager, RecentEntriesAreReadFromMemoryWithinTheCacheSize) {
     CORELOG_TRY(m->AppendDataPayload(at, &out));
     return out;
   };
+  auto unread = AppendLocated(*m, 3);
+  ASSERT_TRUE(m->SyncAll());
+  DamageOnDisk(fs, options, *m, unread[1].first);
+  auto before_any_read = read(unread[1].first);
+  ASSERT_FALSE(before_any_read) << "a batch was kept before anyone read";
+  EXPECT_EQ(before_any_read.error().code(), Errc::kCorruption);
+
   auto old = AppendLocated(*m, 20);
   ASSERT_TRUE(m->SyncAll());
   for (const auto& [at, payload] : old) DamageOnDisk(fs, options, *m, at);
