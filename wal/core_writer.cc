@@ -153,10 +153,12 @@ void CoreWriter::RollLocked() {
   h.base_position = position_.load(std::memory_order_relaxed);
   h.base_epoch = epoch_.load(std::memory_order_relaxed);
   h.base_sequence = next_sequence_.load(std::memory_order_relaxed);
-  // A new segment's bytes line up for an in-place write only when they start
-  // the buffer; after other bytes they are copied (once per segment).
+  // A new segment's bytes start at a block-aligned address, as its file
+  // offset 0 is, so that they are written in place like the rest.
   if (pending_.empty()) pending_.Reset(0);
-  marks_.push_back({pending_.size(), h.segment_number});
+  const size_t gap = pending_.size();
+  pending_.PadToBlock();
+  marks_.push_back({gap, pending_.size(), h.segment_number});
   EncodeSegmentHeader(h, pending_.Extend(kSegmentHeaderSize));
   segment_number_ = h.segment_number;
   segment_bytes_ = kSegmentHeaderSize;
@@ -272,26 +274,24 @@ Status CoreWriter::RunBatch(Batch& batch) {
   return status;
 }
 
-// The last piece of a batch may be written in place: the room after it is
-// the buffer's own. Bytes before a segment mark are followed by the next
-// segment's bytes, so they are copied.
+// Every piece of a batch is written in place: a segment's bytes end at a
+// gap that takes their padding, and the next segment's start block-aligned.
 Status CoreWriter::WriteBatch(Batch& batch) {
   std::span<char> bytes = batch.bytes.bytes();
   size_t from = 0;
   for (const SegmentMark& mark : batch.marks) {
-    CORELOG_TRY(WriteToFile(bytes.subspan(from, mark.offset - from), false));
+    CORELOG_TRY(WriteToFile(bytes.subspan(from, mark.gap - from)));
     CORELOG_TRY(SwitchFile(mark.number));
     from = mark.offset;
   }
-  CORELOG_TRY(WriteToFile(bytes.subspan(from), true));
+  CORELOG_TRY(WriteToFile(bytes.subspan(from)));
   file_position_ = batch.end_position;
   return Ok();
 }
 
-Status CoreWriter::WriteToFile(std::span<char> bytes, bool in_place) {
+Status CoreWriter::WriteToFile(std::span<char> bytes) {
   if (bytes.empty()) return Ok();
-  if (in_place) return file_->AppendInPlace(bytes);
-  return file_->Append(std::string_view(bytes.data(), bytes.size()));
+  return file_->AppendInPlace(bytes);
 }
 
 // The finished segment is durable before its successor exists, so damage
@@ -338,9 +338,11 @@ void CoreWriter::Complete(Batch* batch, const Status& status) {
 // the next one.
 void CoreWriter::Recycle(Batch* batch, const Status& status) {
   if (status) {
-    std::vector<size_t> headers;
-    for (const SegmentMark& mark : batch->marks) headers.push_back(mark.offset);
-    batch->bytes = tail_.Keep(std::move(batch->bytes), batch->end_position, headers);
+    std::vector<TailCache::Hole> holes;
+    for (const SegmentMark& mark : batch->marks) {
+      holes.push_back({mark.gap, mark.offset + kSegmentHeaderSize});
+    }
+    batch->bytes = tail_.Keep(std::move(batch->bytes), batch->end_position, holes);
   } else {
     batch->bytes.clear();
   }

@@ -115,8 +115,11 @@ class CoreWriter {
     uint64_t token;                    // 0 = no completion queued
     std::function<void(Status)> done;  // may be empty
   };
-  // In the pending buffer, bytes from `offset` on belong to segment `number`.
+  // In the pending buffer, the bytes of the segment before end at `gap`;
+  // bytes from `offset` on (block-aligned, the new segment's header first)
+  // belong to segment `number`.
   struct SegmentMark {
+    size_t gap;
     size_t offset;
     uint64_t number;
   };
@@ -137,7 +140,7 @@ class CoreWriter {
   void TakeBatchLocked(Batch* batch);
   Status RunBatch(Batch& batch);
   Status WriteBatch(Batch& batch);
-  Status WriteToFile(std::span<char> bytes, bool in_place);
+  Status WriteToFile(std::span<char> bytes);
   Status SwitchFile(uint64_t number);
   Status SyncFile(uint64_t end_position);
   void Complete(Batch* batch, const Status& status);

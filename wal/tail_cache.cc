@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "wal/format.h"
 
 namespace corelog::wal {
 namespace {
@@ -20,8 +19,7 @@ bool TailCache::ReadRecently() const {
   return last != 0 && NowNs() - last < std::chrono::nanoseconds(kIdleAfter).count();
 }
 
-WriteBuffer TailCache::Keep(WriteBuffer bytes, uint64_t end,
-                            std::span<const size_t> header_offsets) {
+WriteBuffer TailCache::Keep(WriteBuffer bytes, uint64_t end, std::span<const Hole> holes) {
   const bool wanted = ReadRecently();
   if (!wanted) Clear();
   if (!wanted || bytes.empty() || bytes.capacity() > capacity_) {
@@ -29,15 +27,17 @@ WriteBuffer TailCache::Keep(WriteBuffer bytes, uint64_t end,
     return bytes;
   }
   Batch batch;
-  uint64_t position = end - (bytes.size() - header_offsets.size() * kSegmentHeaderSize);
+  size_t positioned = bytes.size();
+  for (const Hole& hole : holes) positioned -= hole.to - hole.from;
+  uint64_t position = end - positioned;
   size_t from = 0;
   auto add_run = [&](size_t to) {
     if (to > from) batch.runs.push_back({position, from, to - from});
     position += to - from;
   };
-  for (size_t header : header_offsets) {
-    add_run(header);
-    from = header + kSegmentHeaderSize;
+  for (const Hole& hole : holes) {
+    add_run(hole.from);
+    from = hole.to;
   }
   add_run(bytes.size());
   batch.bytes = std::move(bytes);

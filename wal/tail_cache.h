@@ -34,11 +34,18 @@ class TailCache {
 
   static constexpr std::chrono::seconds kIdleAfter{1};
 
-  // Takes a written batch: `bytes` end at logical position `end`, and a
-  // segment header (which takes no position) starts at each of
-  // `header_offsets`. Returns an empty buffer to fill next, with the memory
-  // of a batch the cache let go when there is one.
-  WriteBuffer Keep(WriteBuffer bytes, uint64_t end, std::span<const size_t> header_offsets);
+  // Bytes [from, to) of a batch that take no position: a gap and the
+  // segment header after it.
+  struct Hole {
+    size_t from;
+    size_t to;
+  };
+
+  // Takes a written batch: `bytes` end at logical position `end`, and
+  // `holes` (in order) are the parts of them that hold no entry bytes.
+  // Returns an empty buffer to fill next, with the memory of a batch the
+  // cache let go when there is one.
+  WriteBuffer Keep(WriteBuffer bytes, uint64_t end, std::span<const Hole> holes);
 
   // If one kept batch holds positions [position, end), calls `use` with
   // those bytes, under the cache's lock, and returns true. Either way it

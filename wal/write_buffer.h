@@ -58,6 +58,12 @@ class WriteBuffer {
     return at;
   }
 
+  // Skips to the next block-aligned address. The skipped bytes are a gap
+  // that is never written to a file: the bytes before it can be written in
+  // place (their padding lands in the gap) and so can the bytes after it,
+  // when they start a new file.
+  void PadToBlock() { Extend(static_cast<size_t>(AlignUp(lead_ + size_) - (lead_ + size_))); }
+
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   size_t capacity() const { return capacity_; }
