@@ -32,7 +32,8 @@ Status CoreReader::Locate(uint64_t from) {
   from_position_ = from;
   std::optional<uint64_t> oldest;
   for (size_t i = files_.size(); i-- > 0;) {
-    CORELOG_ASSIGN_OR_RETURN(auto segment, SegmentReader::Open(FileSystemOf(options_), files_[i].path));
+    CORELOG_ASSIGN_OR_RETURN(auto segment,
+                             SegmentReader::OpenForHeader(FileSystemOf(options_), files_[i].path));
     if (!segment->header()) continue;
     oldest = segment->header()->base_position;
     if (*oldest <= from) {
@@ -51,7 +52,8 @@ Status CoreReader::Locate(uint64_t from) {
 // and belong to the log: their headers give their place in it.
 Status CoreReader::ListSkipped() {
   for (size_t i = 0; i < index_; ++i) {
-    CORELOG_ASSIGN_OR_RETURN(auto segment, SegmentReader::Open(FileSystemOf(options_), files_[i].path));
+    CORELOG_ASSIGN_OR_RETURN(auto segment,
+                             SegmentReader::OpenForHeader(FileSystemOf(options_), files_[i].path));
     const auto& h = segment->header();
     if (!h || h->core_id != core_ || h->segment_number != files_[i].number) {
       CORELOG_TRY(Problem(Errc::kCorruption, "segment " + files_[i].path +

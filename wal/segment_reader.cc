@@ -38,9 +38,21 @@ SegmentReader::SegmentReader(std::unique_ptr<ReadableFile> file, std::string pat
 SegmentReader::~SegmentReader() { DropReadAhead(); }
 
 Result<std::unique_ptr<SegmentReader>> SegmentReader::Open(FileSystem* fs, const std::string& path) {
+  return OpenReading(fs, path, kFirstRead);
+}
+
+Result<std::unique_ptr<SegmentReader>> SegmentReader::OpenForHeader(FileSystem* fs,
+                                                                    const std::string& path) {
+  return OpenReading(fs, path, kDirectIoBlock);
+}
+
+Result<std::unique_ptr<SegmentReader>> SegmentReader::OpenReading(FileSystem* fs,
+                                                                  const std::string& path,
+                                                                  size_t first_read) {
   CORELOG_ASSIGN_OR_RETURN(auto file, fs->OpenReadable(path));
   CORELOG_ASSIGN_OR_RETURN(uint64_t size, file->Size());
   std::unique_ptr<SegmentReader> reader(new SegmentReader(std::move(file), path, size));
+  reader->first_read_ = first_read;
   reader->pos_ = 0;
   CORELOG_ASSIGN_OR_RETURN(std::string_view head, reader->Fill(kSegmentHeaderSize));
   reader->header_ = DecodeSegmentHeader(head);
@@ -89,7 +101,7 @@ Result<bool> SegmentReader::TakeReadAhead() {
 Status SegmentReader::ReadNow(uint64_t want_end) {
   DropReadAhead();
   const uint64_t start = AlignDown(pos_);
-  const size_t least = current_.data == nullptr ? kFirstRead : kReadChunk;
+  const size_t least = current_.data == nullptr ? first_read_ : kReadChunk;
   const size_t len = static_cast<size_t>(
       std::min<uint64_t>(std::max<uint64_t>(AlignUp(want_end) - start, least), AlignUp(file_size_) - start));
   current_.Reserve(len);

@@ -32,6 +32,10 @@ class SegmentReader {
  public:
   ~SegmentReader();
   static Result<std::unique_ptr<SegmentReader>> Open(FileSystem* fs, const std::string& path);
+  // As Open, for a caller that wants only header(): reads one block, not
+  // the first chunk of entries. Next() still works, reading as it goes.
+  static Result<std::unique_ptr<SegmentReader>> OpenForHeader(FileSystem* fs,
+                                                              const std::string& path);
 
   const std::string& path() const { return path_; }
   uint64_t file_size() const { return file_size_; }
@@ -67,6 +71,8 @@ class SegmentReader {
   };
 
   SegmentReader(std::unique_ptr<ReadableFile> file, std::string path, uint64_t size);
+  static Result<std::unique_ptr<SegmentReader>> OpenReading(FileSystem* fs, const std::string& path,
+                                                            size_t first_read);
   // Makes [pos_, pos_ + n) buffered, or as much of it as the file holds.
   Result<std::string_view> Fill(size_t n);
   // Moves on to the chunk read ahead, when it continues the current one.
@@ -83,6 +89,7 @@ class SegmentReader {
   uint64_t file_size_;
   Result<SegmentHeader> header_;
   uint64_t pos_ = kSegmentHeaderSize;
+  size_t first_read_ = 0;  // the least the first read takes
   Chunk current_;
   Chunk ahead_;  // being read while ahead_read_ is valid
   std::future<Result<size_t>> ahead_read_;

@@ -42,6 +42,7 @@ class FaultFileSystem::Readable : public ReadableFile {
     if (offset >= file_->data.size()) return size_t{0};
     size_t n = std::min<size_t>(dst.size(), file_->data.size() - offset);
     std::memcpy(dst.data(), file_->data.data() + offset, n);
+    fs_->bytes_read_ += n;
     return n;
   }
   Result<uint64_t> Size() override {
@@ -285,6 +286,11 @@ int FaultFileSystem::writes() const {
 int FaultFileSystem::syncs() const {
   std::lock_guard lock(mu_);
   return syncs_;
+}
+
+uint64_t FaultFileSystem::bytes_read() const {
+  std::lock_guard lock(mu_);
+  return bytes_read_;
 }
 
 }  // namespace corelog::wal::testing

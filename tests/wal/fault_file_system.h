@@ -61,6 +61,7 @@ class FaultFileSystem : public FileSystem {
 
   int writes() const;
   int syncs() const;
+  uint64_t bytes_read() const;  // by every readable file, from its opening
 
  private:
   struct File {
@@ -82,6 +83,7 @@ class FaultFileSystem : public FileSystem {
   bool crashed_ = false;
   int writes_ = 0;
   int syncs_ = 0;
+  uint64_t bytes_read_ = 0;
   int fail_write_at_ = 0;
   int fail_write_errno_ = 0;
   int fail_sync_at_ = 0;

@@ -334,6 +334,50 @@ TEST(WalManager, OpenFromAPositionReadsOnlyTheHeadersBelowIt) {
   EXPECT_FALSE(fs.Exists(SegmentPath(options, 0, 0)));
 }
 
+// Finding the start and listing the segments below it costs one block read
+// per segment for its header, not the first chunk of its entries; only the
+// segments from the start on are read whole.
+TEST(WalManager, OpenFromAPositionReadsOneBlockPerSegmentBelowIt) {
+  FaultFileSystem fs;
+  Options options = MemOptions(&fs, 1);
+  options.segment_bytes = 64 * 1024;
+  std::vector<uint64_t> starts;
+  {
+    auto m = MustCreate(options);
+    for (int i = 0; i < 20; ++i) {
+      starts.push_back(m->writer(0).position());
+      ASSERT_TRUE(m->writer(0).AppendData(0, i, std::string(30000, static_cast<char>('a' + i))));
+    }
+    ASSERT_TRUE(m->SyncAll());
+  }
+  auto from_segment = [&](const std::string& path) {
+    return std::stoull(path.substr(path.rfind('/') + 1));
+  };
+  const uint64_t from = starts[18];
+  uint64_t skipped = 0;
+  uint64_t replayed_bytes = 0;
+  // The segment holding `from` is the last whose first entry is at or below it.
+  uint64_t start_segment = 0;
+  for (const std::string& path : fs.Files()) {
+    const uint64_t number = from_segment(path);
+    const std::string bytes = fs.Contents(path);
+    auto header = DecodeSegmentHeader(bytes);
+    ASSERT_TRUE(header);
+    if (header->base_position <= from) start_segment = std::max<uint64_t>(start_segment, number);
+  }
+  for (const std::string& path : fs.Files()) {
+    if (from_segment(path) < start_segment) {
+      ++skipped;
+    } else {
+      replayed_bytes += fs.Contents(path).size();
+    }
+  }
+  ASSERT_GT(skipped, 5u);
+  const uint64_t before = fs.bytes_read();
+  ASSERT_TRUE(Manager::Open(options, nullptr, std::vector<uint64_t>{from}));
+  EXPECT_LE(fs.bytes_read() - before, fs.Files().size() * kDirectIoBlock + replayed_bytes);
+}
+
 TEST(WalManager, OpenFromAPositionBelowWhatIsRetainedIsReclaimed) {
   FaultFileSystem fs;
   Options options;
