@@ -34,7 +34,13 @@ metrics::WalSample SampleWal(wal::Manager& wal, uint32_t core) {
   const uint64_t written = w.stats().written_bytes.load(std::memory_order_relaxed);
   const uint64_t oldest = w.oldest_position();
   const uint64_t end = w.position();
-  return metrics::WalSample{written, synced, end, w.segment_count(), end - std::min(oldest, end)};
+  return metrics::WalSample{written,
+                            synced,
+                            end,
+                            w.segment_count(),
+                            end - std::min(oldest, end),
+                            w.stats().read_memory_bytes.load(std::memory_order_relaxed),
+                            w.stats().read_disk_bytes.load(std::memory_order_relaxed)};
 }
 
 std::vector<metrics::PartitionSample> SamplePartitions(const TopicRegistry& topics) {

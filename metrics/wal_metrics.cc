@@ -64,6 +64,10 @@ std::vector<prometheus::MetricFamily> WalMetrics::Collect() const {
       MakeFamily("corelog_wal_segments", "WAL segment files on disk.", MetricType::Gauge);
   auto disk = MakeFamily("corelog_wal_disk_bytes", "Bytes of WAL segment files on disk.",
                          MetricType::Gauge);
+  auto read = MakeFamily("corelog_wal_read_bytes_total",
+                         "WAL entry bytes read back for fetches, by where they came from: "
+                         "memory (the tail cache) or disk (the segment files).",
+                         MetricType::Counter);
   auto failures = MakeFamily("corelog_wal_failures_total",
                              "Failed WAL writes or fsyncs (each one poisons the core's WAL).",
                              MetricType::Counter);
@@ -80,11 +84,18 @@ std::vector<prometheus::MetricFamily> WalMetrics::Collect() const {
     AddHistogram(group, CoreLabel(i), c.group_commit_bytes(), GroupCommitBytesBuckets());
     AddGauge(segments, CoreLabel(i), static_cast<double>(samples[i].segments));
     AddGauge(disk, CoreLabel(i), static_cast<double>(samples[i].disk_bytes));
+    for (auto [source, bytes] : {std::pair{"memory", samples[i].read_memory_bytes},
+                                 std::pair{"disk", samples[i].read_disk_bytes}}) {
+      LabelList labels = CoreLabel(i);
+      labels.push_back({"source", source});
+      AddCounter(read, std::move(labels), static_cast<double>(bytes));
+    }
     AddCounter(failures, CoreLabel(i), static_cast<double>(c.failures()));
   }
   return {std::move(written),  std::move(synced), std::move(lag),
           std::move(fsync),    std::move(write),  std::move(group),
-          std::move(segments), std::move(disk),   std::move(failures)};
+          std::move(segments), std::move(disk),   std::move(read),
+          std::move(failures)};
 }
 
 }  // namespace corelog::metrics

@@ -70,6 +70,10 @@ struct WalSample {
   uint64_t position = 0;
   uint64_t segments = 0;
   uint64_t disk_bytes = 0;
+  // Data entry bytes read back for fetches, from the WAL's tail cache or
+  // from its segment files. Zero without a sampler.
+  uint64_t read_memory_bytes = 0;
+  uint64_t read_disk_bytes = 0;
 };
 // Called at scrape on the scraping thread, once per core.
 using WalSampler = std::function<WalSample(uint32_t core)>;

@@ -242,11 +242,12 @@ Status Manager::AppendDataPayload(const DataLocation& at, std::string* out) cons
   }
   auto segment = writer.SegmentHolding(at.position);
   if (!segment) return MakeError(Errc::kReclaimed, "the segment of " + where() + " is deleted");
+  const uint64_t size = at.end_position - at.position;
   // Memory and disk bytes are checked alike: a location that points at the
   // wrong bytes is an error wherever they are read from.
   auto append_payload = [&](std::string_view bytes) -> Status {
-    ParsedEntry entry = ParseEntry(bytes.substr(0, at.end_position - at.position));
-    if (entry.outcome != ParseOutcome::kOk || entry.size != at.end_position - at.position ||
+    ParsedEntry entry = ParseEntry(bytes.substr(0, size));
+    if (entry.outcome != ParseOutcome::kOk || entry.size != size ||
         entry.fields.kind != static_cast<uint8_t>(EntryKind::kData)) {
       return MakeError(Errc::kCorruption,
                        "the data entry at " + where() + " does not verify: " +
@@ -259,6 +260,7 @@ Status Manager::AppendDataPayload(const DataLocation& at, std::string* out) cons
   Status from_memory = Ok();
   if (writer.ReadRecent(at.position, at.end_position,
                         [&](std::string_view bytes) { from_memory = append_payload(bytes); })) {
+    if (from_memory) writer.stats().read_memory_bytes.fetch_add(size, std::memory_order_relaxed);
     return from_memory;
   }
   CORELOG_ASSIGN_OR_RETURN(auto file, SegmentForReading(at.core, segment->number));
@@ -266,11 +268,13 @@ Status Manager::AppendDataPayload(const DataLocation& at, std::string* out) cons
   // with O_DIRECT: the disk, never a cached page the appends bypassed.
   const uint64_t offset = kSegmentHeaderSize + (at.position - segment->base_position);
   const uint64_t first = AlignDown(offset);
-  const size_t length = AlignUp(offset + (at.end_position - at.position)) - first;
+  const size_t length = AlignUp(offset + size) - first;
   AlignedBuffer buffer = AllocateAligned(length);
   CORELOG_ASSIGN_OR_RETURN(size_t got, file->ReadAt(first, std::span<char>(buffer.get(), length)));
   const size_t skip = offset - first;
-  return append_payload(std::string_view(buffer.get() + skip, got > skip ? got - skip : 0));
+  CORELOG_TRY(append_payload(std::string_view(buffer.get() + skip, got > skip ? got - skip : 0)));
+  writer.stats().read_disk_bytes.fetch_add(size, std::memory_order_relaxed);
+  return Ok();
 }
 
 uint64_t Manager::TotalSize() const {

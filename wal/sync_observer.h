@@ -40,6 +40,10 @@ struct CoreStats {
   std::atomic<uint64_t> synced_bytes{0};   // entry bytes made durable since open
   std::atomic<uint64_t> syncs{0};          // group commits (fdatasync calls)
   std::atomic<uint64_t> failures{0};       // failed writes or fsyncs (0 or 1: it poisons)
+  // Data entry bytes read back by Manager::AppendDataPayload, from the tail
+  // cache or from the segment files; counted by the readers' threads.
+  mutable std::atomic<uint64_t> read_memory_bytes{0};
+  mutable std::atomic<uint64_t> read_disk_bytes{0};
 };
 
 }  // namespace corelog::wal

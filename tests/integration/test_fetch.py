@@ -1,8 +1,12 @@
 """Fetch limits (KIP-74): a consumer whose byte limits are smaller than a
 batch still makes progress, because the first batch of a response is
-returned whole; and long polls end at max_wait_ms when nothing arrives."""
+returned whole; long polls end at max_wait_ms when nothing arrives; and a
+consumer that keeps up with the producer is served from the WAL's tail
+cache, not the disk."""
 
+import re
 import time
+import urllib.request
 
 import kafka
 from kafka.structs import TopicPartition
@@ -56,3 +60,51 @@ def test_long_poll_waits_for_max_wait_then_answers_empty(broker):
         assert got == [b"late"]
     finally:
         c.close()
+
+
+def wal_read_bytes(broker):
+    """corelog_wal_read_bytes_total summed over the cores, by source."""
+    with urllib.request.urlopen(f"http://{broker.metrics}/metrics", timeout=10) as r:
+        text = r.read().decode()
+    total = {"memory": 0.0, "disk": 0.0}
+    for labels, value in re.findall(
+            r'^corelog_wal_read_bytes_total\{([^}]*)\} (\S+)$', text, re.M):
+        total[re.search(r'source="(\w+)"', labels)[1]] += float(value)
+    return total
+
+
+def keep_up_with_the_producer(broker, topic, count=20):
+    """Produces `count` records of 1 KB (acks=all), each only once the
+    consumer has read the one before, and returns the WAL's read bytes."""
+    producer = kafka.KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all",
+                                   linger_ms=0, request_timeout_ms=30000)
+    c = kafka.KafkaConsumer(bootstrap_servers=broker.bootstrap, group_id=None,
+                            enable_auto_commit=False, auto_offset_reset="earliest",
+                            request_timeout_ms=30000)
+    try:
+        tp = TopicPartition(topic, 0)
+        for i in range(count):
+            producer.send(topic, b"r%d" % i + b"x" * 1024, partition=0).get(timeout=30)
+            if i == 0:
+                c.assign([tp])
+                c.seek_to_beginning(tp)
+            got = []
+            deadline = time.monotonic() + 30
+            while not got and time.monotonic() < deadline:
+                got = [m.offset for msgs in c.poll(timeout_ms=500).values() for m in msgs]
+            assert got == [i], f"record {i}: the consumer read offsets {got}"
+        return wal_read_bytes(broker)
+    finally:
+        c.close()
+        producer.close()
+
+
+def test_a_consumer_that_keeps_up_reads_memory_not_disk(start_broker):
+    # Only the first record, written before anyone read, comes from disk;
+    # every later one was written less than a second after a read.
+    reads = keep_up_with_the_producer(start_broker(), "fetch-tail")
+    assert reads["memory"] > 2 * reads["disk"], reads
+
+    without_cache = start_broker("--override", "wal.tail.cache.bytes=0")
+    reads = keep_up_with_the_producer(without_cache, "fetch-tail")
+    assert reads["memory"] == 0 and reads["disk"] > 20 * 1024, reads

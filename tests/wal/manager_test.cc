@@ -528,11 +528,16 @@ TEST(WalManager, RecentEntriesAreReadFromMemoryWithinTheCacheSize) {
   auto old = AppendLocated(*m, 20);
   ASSERT_TRUE(m->SyncAll());
   for (const auto& [at, payload] : old) DamageOnDisk(fs, options, *m, at);
+  uint64_t old_bytes = 0;
   for (const auto& [at, payload] : old) {
     auto got = read(at);
     ASSERT_TRUE(got) << got.error().message();
     EXPECT_EQ(*got, payload);
+    old_bytes += at.end_position - at.position;
   }
+  // Counted by where they came from; the failed read above counts nowhere.
+  EXPECT_EQ(m->writer(0).stats().read_memory_bytes.load(), old_bytes);
+  EXPECT_EQ(m->writer(0).stats().read_disk_bytes.load(), 0u);
 
   // Many more batches than the cache holds.
   std::vector<std::pair<DataLocation, std::string>> recent;
