@@ -771,7 +771,7 @@ int main(int argc, char** argv) {
                 "client CPU %d; scratch %s ==\n",
                 g_flags.rounds, g_flags.server_cpu, g_flags.client_cpu, g_flags.work.c_str());
     std::vector<SizePlan> plans = g_flags.quick ? std::vector<SizePlan>{{100, 400000}, {1024, 60000}}
-                                                : std::vector<SizePlan>{{100, 1000000}, {1024, 200000}};
+                                                : std::vector<SizePlan>{{100, 3000000}, {1024, 600000}};
     for (const auto& plan : g_flags.Runs("throughput") ? plans : std::vector<SizePlan>{}) {
       // The first raw run needs a group-commit size: a short broker run finds it.
       double group_commit = 64 * 1024;
