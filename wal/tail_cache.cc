@@ -39,21 +39,24 @@ WriteBuffer TailCache::Keep(WriteBuffer bytes, uint64_t end, std::span<const Hol
     from = hole.to;
   }
   add_run(bytes.size());
-  batch.bytes = std::move(bytes);
+  const size_t kept_capacity = bytes.capacity();
+  batch.bytes = std::make_shared<WriteBuffer>(std::move(bytes));
 
   // The largest buffer let go is the one handed back, and a new one is as
   // large as the batch just kept: buffers that grow as a batch fills are
   // copied and reallocated, which at line rate churns fresh pages.
-  const size_t kept_capacity = batch.bytes.capacity();
   WriteBuffer spare;
   {
     std::lock_guard lock(mu_);
     held_ += kept_capacity;
     batches_.push_back(std::move(batch));
     while (held_ > capacity_) {
-      held_ -= batches_.front().bytes.capacity();
-      if (batches_.front().bytes.capacity() > spare.capacity()) {
-        spare = std::move(batches_.front().bytes);
+      std::shared_ptr<WriteBuffer>& evicted = batches_.front().bytes;
+      held_ -= evicted->capacity();
+      // Readers take references only under the lock, so a sole owner here
+      // stays the sole owner.
+      if (evicted.use_count() == 1 && evicted->capacity() > spare.capacity()) {
+        spare = std::move(*evicted);
       }
       batches_.pop_front();
     }
@@ -66,20 +69,26 @@ WriteBuffer TailCache::Keep(WriteBuffer bytes, uint64_t end, std::span<const Hol
 bool TailCache::Read(uint64_t position, uint64_t end,
                      const std::function<void(std::string_view)>& use) const {
   last_read_ns_.store(NowNs(), std::memory_order_relaxed);
-  std::lock_guard lock(mu_);
-  // Newest first: readers at the log's end want the last batches.
-  for (auto batch = batches_.rbegin(); batch != batches_.rend(); ++batch) {
-    if (batch->runs.empty() || batch->runs.front().position > position) continue;
-    for (const Run& run : batch->runs) {
-      if (position >= run.position && end <= run.position + run.size) {
-        use(std::string_view(batch->bytes.data() + run.offset + (position - run.position),
-                             end - position));
-        return true;
+  std::shared_ptr<const WriteBuffer> buffer;
+  size_t at = 0;
+  {
+    std::lock_guard lock(mu_);
+    // Newest first: readers at the log's end want the last batches.
+    for (auto batch = batches_.rbegin(); batch != batches_.rend() && !buffer; ++batch) {
+      if (batch->runs.empty() || batch->runs.front().position > position) continue;
+      for (const Run& run : batch->runs) {
+        if (position >= run.position && end <= run.position + run.size) {
+          buffer = batch->bytes;
+          at = run.offset + (position - run.position);
+          break;
+        }
       }
+      if (!buffer) return false;
     }
-    return false;
   }
-  return false;
+  if (!buffer) return false;
+  use(std::string_view(buffer->data() + at, end - position));
+  return true;
 }
 
 void TailCache::Clear() {

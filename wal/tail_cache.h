@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <string_view>
@@ -48,8 +49,10 @@ class TailCache {
   WriteBuffer Keep(WriteBuffer bytes, uint64_t end, std::span<const Hole> holes);
 
   // If one kept batch holds positions [position, end), calls `use` with
-  // those bytes, under the cache's lock, and returns true. Either way it
-  // counts as a read: batches written from now on are kept.
+  // those bytes and returns true. `use` runs outside the cache's lock (the
+  // batch's buffer stays alive while it does), so a long copy never holds
+  // up the writer. Either way it counts as a read: batches written from
+  // now on are kept.
   bool Read(uint64_t position, uint64_t end,
             const std::function<void(std::string_view)>& use) const;
 
@@ -64,7 +67,9 @@ class TailCache {
     size_t size;
   };
   struct Batch {
-    WriteBuffer bytes;
+    // Shared with readers copying from it; reused for a later batch only
+    // once the cache holds the last reference.
+    std::shared_ptr<WriteBuffer> bytes;
     std::vector<Run> runs;
   };
 

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <mutex>
+#include <thread>
+
 #include "tests/wal/wal_test_util.h"
 #include "wal/errc.h"
 
@@ -568,6 +572,53 @@ TEST(WalManager, RecentEntriesAreReadFromMemoryWithinTheCacheSize) {
   auto got = read({0, cut, *end});
   ASSERT_TRUE(got) << got.error().message();
   EXPECT_EQ(*got, std::string(recent.front().second.size(), '#'));
+}
+
+// A reader copies from a cached buffer outside the cache's lock while the
+// writer keeps adding batches and the cache keeps letting buffers go: every
+// read still returns its own entry (under ASan, a buffer freed or reused
+// while read would also be reported).
+TEST(WalManager, TailCacheReadsRaceWithWritesAndEvictions) {
+  FaultFileSystem fs;
+  Options options = MemOptions(&fs, 1);
+  options.tail_cache_bytes = 64 * 1024;  // a few batches: evictions all the time
+  auto m = MustCreate(options);
+  StartReading(*m);
+  std::mutex mu;
+  std::vector<std::pair<DataLocation, std::string>> synced;
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 400; ++i) {
+      auto batch = AppendLocated(*m, 3);
+      if (!m->SyncAll()) {
+        ADD_FAILURE() << "sync failed";
+        break;
+      }
+      std::lock_guard lock(mu);
+      synced.insert(synced.end(), batch.begin(), batch.end());
+    }
+    done = true;
+  });
+  size_t reads = 0;
+  while (!done.load()) {
+    std::pair<DataLocation, std::string> pick;
+    {
+      std::lock_guard lock(mu);
+      if (synced.empty()) continue;
+      pick = synced[synced.size() - 1 - reads % std::min<size_t>(synced.size(), 9)];
+    }
+    std::string out;
+    auto st = m->AppendDataPayload(pick.first, &out);
+    if (!st || out != pick.second) {
+      ADD_FAILURE() << "read " << reads << ": "
+                    << (st ? "another payload" : st.error().message());
+      break;
+    }
+    ++reads;
+  }
+  writer.join();
+  EXPECT_GT(reads, 0u);
+  EXPECT_GT(m->writer(0).stats().read_memory_bytes.load(), 0u);
 }
 
 TEST(WalManager, AnErrorFromTheOpenVisitorStopsTheOpen) {
