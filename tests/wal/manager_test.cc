@@ -456,6 +456,15 @@ TEST(WalManager, DataEntriesAreReadBackByLocation) {
   }
 }
 
+// Flips a bit inside the entry at `at` in its segment file.
+void DamageOnDisk(FaultFileSystem& fs, const Options& options, Manager& m,
+                  const DataLocation& at) {
+  auto segment = m.writer(at.core).SegmentHolding(at.position);
+  ASSERT_TRUE(segment);
+  fs.FlipBit(SegmentPath(options, at.core, segment->number),
+             kSegmentHeaderSize + (at.position - segment->base_position) + 30, 2);
+}
+
 TEST(WalManager, ReadingBackRefusesUnsyncedDeletedAndWrongLocations) {
   FaultFileSystem fs;
   Options options = MemOptions(&fs, 1);
@@ -479,10 +488,7 @@ TEST(WalManager, ReadingBackRefusesUnsyncedDeletedAndWrongLocations) {
   ASSERT_FALSE(wrong);
   EXPECT_EQ(wrong.error().code(), Errc::kCorruption);
   // Damaged on disk.
-  auto segment = m->writer(0).SegmentHolding(written[7].first.position);
-  ASSERT_TRUE(segment);
-  fs.FlipBit(SegmentPath(options, 0, segment->number),
-             kSegmentHeaderSize + (written[7].first.position - segment->base_position) + 40, 1);
+  DamageOnDisk(fs, options, *m, written[7].first);
   auto damaged = m->AppendDataPayload(written[7].first, &out);
   ASSERT_FALSE(damaged);
   EXPECT_EQ(damaged.error().code(), Errc::kCorruption);
@@ -498,14 +504,6 @@ TEST(WalManager, ReadingBackRefusesUnsyncedDeletedAndWrongLocations) {
   EXPECT_EQ(out, written[11].second);
 }
 
-// Flips a bit inside the entry at `at` in its segment file.
-void DamageOnDisk(FaultFileSystem& fs, const Options& options, Manager& m,
-                  const DataLocation& at) {
-  auto segment = m.writer(at.core).SegmentHolding(at.position);
-  ASSERT_TRUE(segment);
-  fs.FlipBit(SegmentPath(options, at.core, segment->number),
-             kSegmentHeaderSize + (at.position - segment->base_position) + 30, 2);
-}
 
 // Once someone reads, the newest batches are read from memory (their
 // damaged disk copies are never seen), older ones from disk once the
