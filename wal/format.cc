@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "common/coding.h"
+#include "common/copy.h"
 #include "common/crc32c.h"
 #include "wal/errc.h"
 
@@ -141,7 +142,8 @@ void EncodeEntry(char* p, const EntryFields& f, std::string_view payload,
   }
   uint32_t crc = EntryCrc(std::string_view(p + 4, kEntryHeaderSize - 4 + prefix), payload, known);
   EncodeLE<uint32_t>(p, crc32c::Mask(crc));
-  if (!payload.empty()) std::memcpy(p + kEntryHeaderSize + prefix, payload.data(), payload.size());
+  // The entry goes to a WAL buffer that the disk reads next (copy.h).
+  StreamBytes(p + kEntryHeaderSize + prefix, payload.data(), payload.size());
 }
 
 void AppendEntry(std::string* dst, const EntryFields& f, std::string_view payload,
