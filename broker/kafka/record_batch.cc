@@ -217,7 +217,79 @@ Status WalkRecords(const RecordBatchView& batch, Fn&& fn) {
   return Ok();
 }
 
+// Produce validation's pass over the records of an uncompressed batch,
+// without decoding them: true when every record is well formed and the
+// offset deltas count 0, 1, 2, ... For 100-byte records, decoding each into
+// a Record (WalkRecords) was a fifth of the broker's CPU. It accepts only
+// batches WalkRecords accepts, and turns down anything unusual (a varint
+// longer than these records need, a negative length) without saying why:
+// the caller then walks the batch in full, which names the fault.
+class RecordScan {
+ public:
+  explicit RecordScan(std::string_view records)
+      : p_(reinterpret_cast<const uint8_t*>(records.data())), end_(p_ + records.size()) {}
+
+  bool Run(int32_t count) {
+    for (int32_t i = 0; i < count; ++i) {
+      uint64_t length;
+      // Zigzag: a positive length is an even raw value.
+      if (!Next(end_, 4, &length) || length == 0 || (length & 1) != 0) return false;
+      length >>= 1;
+      if (length > static_cast<uint64_t>(end_ - p_)) return false;
+      if (!Record(p_ + length, static_cast<uint64_t>(i))) return false;
+    }
+    return p_ == end_;
+  }
+
+ private:
+  // Attributes, timestamp delta, offset delta (must be `delta`), key,
+  // value and headers, ending exactly at `limit`.
+  bool Record(const uint8_t* limit, uint64_t delta) {
+    uint64_t v;
+    if (p_ == limit) return false;
+    ++p_;
+    if (!Next(limit, 9, &v)) return false;
+    if (!Next(limit, 4, &v) || v != 2 * delta) return false;
+    if (!SkipBytes(limit, true) || !SkipBytes(limit, true)) return false;
+    uint64_t headers;
+    if (!Next(limit, 4, &headers) || (headers & 1) != 0) return false;
+    for (headers >>= 1; headers > 0; --headers) {
+      if (!SkipBytes(limit, false) || !SkipBytes(limit, true)) return false;
+    }
+    return p_ == limit;
+  }
+
+  // A varint length (-1 = null where `nullable`) and that many bytes.
+  bool SkipBytes(const uint8_t* limit, bool nullable) {
+    uint64_t n;
+    if (!Next(limit, 4, &n)) return false;
+    if (n == 1) return nullable;
+    if ((n & 1) != 0 || (n >> 1) > static_cast<uint64_t>(limit - p_)) return false;
+    p_ += n >> 1;
+    return true;
+  }
+
+  // The raw (still zigzag-encoded) value of a varint of at most `max_bytes`
+  // bytes that ends before `limit`.
+  bool Next(const uint8_t* limit, int max_bytes, uint64_t* out) {
+    uint64_t v = 0;
+    for (int i = 0; i < max_bytes && p_ < limit; ++i) {
+      const uint8_t byte = *p_++;
+      v |= static_cast<uint64_t>(byte & 0x7f) << (7 * i);
+      if ((byte & 0x80) == 0) {
+        *out = v;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  const uint8_t* p_;
+  const uint8_t* end_;
+};
+
 Status CheckOffsetDeltas(const RecordBatchView& batch) {
+  if (RecordScan(batch.records_data()).Run(batch.record_count())) return Ok();
   int32_t expected = 0;
   return WalkRecords(batch, [&expected](const Record& r, Status* failed) {
     if (r.offset_delta == expected) {

@@ -279,6 +279,62 @@ TEST(RecordBatch, RandomCorruptionOfRecordsNeverCrashes) {
   }
 }
 
+// Produce validation checks records with a lean scan and walks the batch
+// in full only to name a fault. Over every one-byte edit of batches with
+// headers, null keys and values, multi-byte lengths and 200 records, it
+// must accept exactly the batches the full decode accepts (ReadRecords,
+// offset deltas 0, 1, 2, ...).
+TEST(RecordBatch, ValidationAgreesWithTheFullDecodeOnEveryEdit) {
+  std::vector<std::string> batches = {ValidBatch()};
+  Record big;
+  big.timestamp = 1'000'000'000;
+  big.key = std::string(300, 'k');
+  big.value = std::string(9'000, 'v');  // a three-byte length
+  big.headers = {{"a-header", std::string(150, 'h')}, {"", "empty key"}};
+  batches.push_back(BuildRecordBatch({}, {big, ThreeRecords()[1]}));
+  std::vector<Record> many(200);
+  for (size_t i = 0; i < many.size(); ++i) {
+    many[i].timestamp = static_cast<int64_t>(i * 37);
+    many[i].value = std::string(i % 7, 'x');
+  }
+  batches.push_back(BuildRecordBatch({}, many));
+  auto full_decode_accepts = [](std::string_view bytes) {
+    auto view = RecordBatchView::Parse(bytes);
+    if (!view) return false;
+    auto records = ReadRecords(*view);
+    if (!records) return false;
+    for (size_t i = 0; i < records->size(); ++i) {
+      if ((*records)[i].offset_delta != static_cast<int32_t>(i)) return false;
+    }
+    return true;
+  };
+  for (const std::string& batch : batches) {
+    ASSERT_EQ(Validate(batch), ErrorCode::kNone);
+    for (size_t at = 61; at < batch.size(); ++at) {
+      // Inside a run of one byte (the long key, value and header), any
+      // byte is like any other: editing the run's ends is enough.
+      if (at + 1 < batch.size() && batch[at - 1] == batch[at] && batch[at + 1] == batch[at]) continue;
+      // The byte with its lowest bit flipped turns a zigzag length
+      // negative (or an empty header key null) without moving anything.
+      const int flipped = static_cast<uint8_t>(batch[at]) ^ 1;
+      for (int v : {0x00, 0x01, 0x02, 0x7f, 0x80, 0x81, 0xfe, 0xff, flipped}) {
+        std::string edited = Edited([&](std::string& b) { b[at] = static_cast<char>(v); }, batch);
+        ASSERT_EQ(Validate(edited) == ErrorCode::kNone, full_decode_accepts(edited))
+            << "byte " << at << " set to " << v << " in a batch of " << batch.size();
+      }
+    }
+    // A byte after the last record, inside the batch's length.
+    std::string longer = Edited(
+        [](std::string& b) {
+          b.push_back('\0');
+          EncodeBE<int32_t>(b.data() + 8, DecodeBE<int32_t>(b.data() + 8) + 1);
+        },
+        batch);
+    EXPECT_EQ(Validate(longer), ErrorCode::kCorruptMessage);
+    EXPECT_FALSE(full_decode_accepts(longer));
+  }
+}
+
 TEST(RecordBatch, KeylessRecordsFailTheCompactedTopicCheck) {
   const std::string batch_with_keyless = ValidBatch();  // its second record has no key
   auto view = RecordBatchView::Parse(batch_with_keyless);
