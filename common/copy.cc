@@ -16,6 +16,7 @@ constexpr size_t kStreamFrom = 1024;
 }  // namespace
 
 void StreamBytes(void* dst, const void* src, size_t n) {
+  if (n == 0) return;  // an empty source may be a null pointer
 #if defined(__SSE2__)
   if (n >= kStreamFrom) {
     auto* d = static_cast<char*>(dst);
