@@ -155,7 +155,7 @@ constexpr Flag kFlags[] = {
     {"num-partitions", "num.partitions", "partitions of auto-created topics (default 1)"},
     {"checkpoint-interval-ms", "checkpoint.interval.ms", "checkpoint interval (default 1000)"},
     {"checkpoint-bytes-threshold", "checkpoint.bytes.threshold",
-     "checkpoint early when a core's WAL grew this much (default 32 MiB; 0 = off)"},
+     "checkpoint early when a core's WAL grew this much (default 256 MiB; 0 = off)"},
     {"wal-segment-bytes", "wal.segment.bytes", "WAL segment size limit (default 16 MiB)"},
 };
 
