@@ -390,6 +390,15 @@ Stats Raw(double bytes_per_sync, double seconds) {
                  "raw");
 }
 
+// raw_sync's ideal group commit of `rate` records a second of `size` bytes.
+Stats Arrivals(double rate, uint64_t size, double seconds) {
+  return RunTool(Pinned(g_flags.server_cpu,
+                        {Bin("bench/raw_sync"), "arrivals", "--dir=" + g_flags.work + "/raw",
+                         "--rate=" + std::to_string(rate), "--record-bytes=" + std::to_string(size),
+                         "--seconds=" + std::to_string(seconds)}),
+                 "arrivals");
+}
+
 // A measured produce: client result, server CPU-seconds, WAL group commits.
 struct ProduceRun {
   Stats client;
@@ -613,6 +622,9 @@ void LatencyRound(int round, double* group_commit) {
   const ProduceRun mock = WithServer("mock", Bin("tests/tools/mock_broker"), [&](const Server& m) {
     return MeasureProduce(m, "bench-half", static_cast<uint64_t>(half_load.rate * seconds), 1024, half_load);
   });
+  // The disk's own floor at that rate: an ideal group commit of records
+  // arriving as paced, with no broker and no client in the way.
+  const Stats floor = Arrivals(half_load.rate, 1024, seconds);
   if (half.group_commit() > 0) *group_commit = half.group_commit();
   Stats a2 = Raw(*group_commit, 2);
   const bool stable = Stable(a, a2);
@@ -620,10 +632,12 @@ void LatencyRound(int round, double* group_commit) {
   double p50 = half.client.at("p50_us"), p99 = half.client.at("p99_us");
   std::printf("  latency round %d%s: saturation %.0f msg/s, at %.0f msg/s p50 %.0f us p99 %.0f us "
               "(group commit %.0f B) | raw fdatasync at %.0f B p50 %.0f us p99 %.0f us (A' p99 %.0f) | "
-              "p99 limit 2*raw p99 + 500 us = %.0f us | mock at the same rate p50 %.0f us p99 %.0f us\n",
+              "p99 limit 2*raw p99 + 500 us = %.0f us | mock at the same rate p50 %.0f us p99 %.0f us | "
+              "disk floor at the same rate p50 %.0f us p99 %.0f us (%.0f B per sync)\n",
               round, stable ? "" : " DISCARDED (raw moved > 25%)", sat.client.at("msgs_per_s"),
               half.client.at("msgs_per_s"), p50, p99, half.group_commit(), *group_commit, raw_p50, raw_p99,
-              a2.at("p99_us"), 2 * raw_p99 + 500, mock.client.at("p50_us"), mock.client.at("p99_us"));
+              a2.at("p99_us"), 2 * raw_p99 + 500, mock.client.at("p50_us"), mock.client.at("p99_us"),
+              floor.at("p50_us"), floor.at("p99_us"), floor.at("bytes_per_sync"));
   std::fflush(stdout);
   if (!stable) return;
   Keep("latency p50 us 1 KB at half load", p50);
@@ -634,6 +648,9 @@ void LatencyRound(int round, double* group_commit) {
   Keep("latency p99 / (2*raw p99 + 500 us), target <= 1", p99 / (2 * raw_p99 + 500));
   Keep("mock latency p50 us at the same rate", mock.client.at("p50_us"));
   Keep("mock latency p99 us at the same rate", mock.client.at("p99_us"));
+  Keep("disk floor p50 us at the same rate", floor.at("p50_us"));
+  Keep("disk floor p99 us at the same rate", floor.at("p99_us"));
+  Keep("latency p99 / disk floor p99", p99 / floor.at("p99_us"));
 }
 
 template <class Fn>

@@ -5,6 +5,17 @@
 //       appends B bytes and fdatasyncs, again and again, to a fresh file in D
 //       (removed afterwards) for S seconds or M bytes, whichever comes
 //       first; --rate paces the syncs (latency at a given load).
+//   raw_sync arrivals --dir=D --rate=RECORDS --record-bytes=S [--seconds=T]
+//       the disk's own floor for per-record latency at a load: records of
+//       S bytes arrive at RECORDS a second, and one writer appends all that
+//       have arrived and fdatasyncs, again and again (an ideal group
+//       commit with nothing else to do). Like the broker's WAL it writes
+//       with O_DIRECT, each group commit padded to whole 4 KiB blocks, so
+//       the writes' data goes to the disk as they are made, not as a
+//       burst at fdatasync time. A record's latency is from its
+//       arrival to the end of the fdatasync that covers it, so a slow
+//       fdatasync delays every record that arrives meanwhile, as it does in
+//       a broker.
 //   raw_sync read [--evict] PATH...
 //       reads the files (directories recursively) sequentially in 1 MiB
 //       reads, in name order; --evict first drops their pages from the page
@@ -12,7 +23,8 @@
 //   raw_sync evict PATH...
 //       only the eviction.
 //
-// Each prints one line of key=value pairs starting with "raw" or "read".
+// Each prints one line of key=value pairs starting with "raw", "arrivals"
+// or "read".
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -22,6 +34,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -54,6 +67,30 @@ double Percentile(std::vector<double>& v, double p) {
   return v[i];
 }
 
+// A fresh file in `dir` for appends, removed again by its destructor.
+class ScratchFile {
+ public:
+  explicit ScratchFile(const std::string& dir, int flags = 0) {
+    fs::create_directories(dir);
+    path_ = dir + "/raw_sync." + std::to_string(::getpid());
+    fd_ = ::open(path_.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC | flags, 0644);
+    if (fd_ < 0) Die("creating " + path_);
+  }
+  ~ScratchFile() {
+    ::close(fd_);
+    ::unlink(path_.c_str());
+  }
+  // Appends `n` bytes of `buf` and makes them durable.
+  void AppendAndSync(const char* buf, size_t n) {
+    if (::write(fd_, buf, n) != static_cast<ssize_t>(n)) Die("write");
+    if (::fdatasync(fd_) != 0) Die("fdatasync");
+  }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
 int Write(int argc, char** argv) {
   std::string dir = ".";
   uint64_t per_sync = 64 * 1024, max_bytes = uint64_t{1} << 40;
@@ -69,10 +106,7 @@ int Write(int argc, char** argv) {
       return 2;
     }
   }
-  fs::create_directories(dir);
-  const std::string path = dir + "/raw_sync." + std::to_string(::getpid());
-  int fd = ::open(path.c_str(), O_CREAT | O_TRUNC | O_WRONLY | O_CLOEXEC, 0644);
-  if (fd < 0) Die("creating " + path);
+  ScratchFile file(dir);
   std::string buf(per_sync, 'r');
   std::vector<double> latencies;
   uint64_t written = 0;
@@ -87,20 +121,78 @@ int Write(int argc, char** argv) {
       next += gap;
     }
     auto t0 = Clock::now();
-    if (::write(fd, buf.data(), buf.size()) != static_cast<ssize_t>(buf.size())) Die("write");
-    if (::fdatasync(fd) != 0) Die("fdatasync");
+    file.AppendAndSync(buf.data(), buf.size());
     latencies.push_back(Seconds(Clock::now() - t0) * 1e6);
     written += per_sync;
   }
   double took = Seconds(Clock::now() - start);
-  ::close(fd);
-  ::unlink(path.c_str());
   size_t syncs = latencies.size();
   double p50 = Percentile(latencies, 0.50), p99 = Percentile(latencies, 0.99);
   std::printf("raw bytes_per_sync=%llu bytes=%llu seconds=%.4f mb_per_s=%.2f syncs=%zu syncs_per_s=%.1f "
               "p50_us=%.1f p99_us=%.1f\n",
               static_cast<unsigned long long>(per_sync), static_cast<unsigned long long>(written), took,
               static_cast<double>(written) / took / 1e6, syncs, static_cast<double>(syncs) / took, p50, p99);
+  return 0;
+}
+
+int Arrivals(int argc, char** argv) {
+  std::string dir = ".";
+  uint64_t record_bytes = 1024;
+  double seconds = 2, rate = 0;
+  for (int i = 2; i < argc; ++i) {
+    if (auto v = Flag(argv[i], "dir")) dir = v;
+    else if (auto v = Flag(argv[i], "record-bytes")) record_bytes = std::max<uint64_t>(1, std::strtoull(v, nullptr, 10));
+    else if (auto v = Flag(argv[i], "seconds")) seconds = std::atof(v);
+    else if (auto v = Flag(argv[i], "rate")) rate = std::atof(v);
+    else {
+      std::fprintf(stderr, "raw_sync arrivals: unknown flag %s\n", argv[i]);
+      return 2;
+    }
+  }
+  if (rate <= 0 || seconds <= 0) {
+    std::fprintf(stderr, "raw_sync arrivals: --rate and --seconds must be positive\n");
+    return 2;
+  }
+  ScratchFile file(dir, O_DIRECT);
+  const auto total = static_cast<uint64_t>(rate * seconds);
+  std::vector<double> latencies;
+  latencies.reserve(total);
+  constexpr size_t kBlock = 4096;
+  std::unique_ptr<char, decltype(&std::free)> buf(nullptr, &std::free);
+  size_t buf_size = 0;
+  uint64_t done = 0, syncs = 0;
+  const auto start = Clock::now();
+  // Record i arrives at start + i / rate.
+  auto arrival = [rate](uint64_t i) { return static_cast<double>(i) / rate; };
+  while (done < total) {
+    double now = Seconds(Clock::now() - start);
+    uint64_t arrived = std::min(total, static_cast<uint64_t>(now * rate) + 1);
+    if (arrived == done) {
+      std::this_thread::sleep_until(
+          start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(arrival(done))));
+      continue;
+    }
+    const size_t bytes = static_cast<size_t>((arrived - done) * record_bytes + kBlock - 1) / kBlock * kBlock;
+    if (buf_size < bytes) {
+      buf.reset(static_cast<char*>(std::aligned_alloc(kBlock, bytes)));
+      if (!buf) Die("allocating");
+      std::memset(buf.get(), 'r', bytes);
+      buf_size = bytes;
+    }
+    file.AppendAndSync(buf.get(), bytes);
+    const double synced = Seconds(Clock::now() - start);
+    for (uint64_t i = done; i < arrived; ++i) latencies.push_back((synced - arrival(i)) * 1e6);
+    done = arrived;
+    ++syncs;
+  }
+  double took = Seconds(Clock::now() - start);
+  double p50 = Percentile(latencies, 0.50), p99 = Percentile(latencies, 0.99);
+  std::printf("arrivals records=%llu record_bytes=%llu seconds=%.4f syncs=%llu bytes_per_sync=%.0f "
+              "p50_us=%.1f p99_us=%.1f\n",
+              static_cast<unsigned long long>(total), static_cast<unsigned long long>(record_bytes), took,
+              static_cast<unsigned long long>(syncs),
+              static_cast<double>(total * record_bytes) / static_cast<double>(std::max<uint64_t>(1, syncs)), p50,
+              p99);
   return 0;
 }
 
@@ -157,12 +249,13 @@ int main(int argc, char** argv) {
   std::string cmd = argc > 1 ? argv[1] : "";
   if (cmd == "write") return Write(argc, argv);
   if (cmd == "read") return Read(argc, argv);
+  if (cmd == "arrivals") return Arrivals(argc, argv);
   if (cmd == "evict") {
     auto files = FilesUnder(argc, argv, 2);
     Evict(files);
     std::printf("evicted files=%zu\n", files.size());
     return 0;
   }
-  std::fprintf(stderr, "usage: raw_sync write|read|evict ... (see the top of bench/raw_sync.cc)\n");
+  std::fprintf(stderr, "usage: raw_sync write|arrivals|read|evict ... (see the top of bench/raw_sync.cc)\n");
   return 2;
 }
