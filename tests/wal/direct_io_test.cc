@@ -19,7 +19,9 @@
 namespace corelog::wal {
 namespace {
 
+using testing::CrashCopy;
 using testing::ForwardingFileSystem;
+using testing::Pattern;
 using testing::Payloads;
 using testing::ReadCore;
 using testing::TempDir;
@@ -33,12 +35,6 @@ std::string ReadWhole(const std::string& path) {
 
 uint64_t RoundUpToBlock(uint64_t n) {
   return (n + kDirectIoBlock - 1) / kDirectIoBlock * kDirectIoBlock;
-}
-
-std::string Pattern(size_t n, char seed) {
-  std::string s(n, '\0');
-  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>(seed + i % 61);
-  return s;
 }
 
 // The file holds `expected`, then zero padding to the next block boundary:
@@ -247,10 +243,6 @@ TEST(WalDirectIo, ReopeningContinuesAfterThePartialLastBlock) {
 }
 
 // The segment files of a WAL still open, as a crash would leave them.
-void CopyDirectory(const std::string& from, const std::string& to) {
-  std::filesystem::copy(from, to, std::filesystem::copy_options::recursive);
-}
-
 TEST(WalDirectIo, PaddingLeftByACrashIsRemovedEvenUnderAbsoluteConsistency) {
   TempDir dir;
   Options options;
@@ -267,10 +259,8 @@ TEST(WalDirectIo, PaddingLeftByACrashIsRemovedEvenUnderAbsoluteConsistency) {
   ASSERT_TRUE((*m)->SyncAll());
   const uint64_t end = (*m)->writer(0).position();
 
-  Options crashed = options;
-  crashed.dir = dir.path() + "/crashed";
+  Options crashed = CrashCopy(options, dir.path() + "/crashed");
   crashed.recovery = RecoveryPolicy::kAbsoluteConsistency;
-  CopyDirectory(options.dir, crashed.dir);
   m->reset();
 
   auto reopened = Manager::Open(crashed);
@@ -293,10 +283,8 @@ TEST(WalDirectIo, NonZeroBytesAfterTheLastEntryAreStillATornTail) {
   ASSERT_TRUE(m) << m.error().message();
   ASSERT_TRUE((*m)->writer(0).AppendData(1, 0, Pattern(1000, 'x')));
   ASSERT_TRUE((*m)->SyncAll());
-  Options crashed = options;
-  crashed.dir = dir.path() + "/crashed";
+  Options crashed = CrashCopy(options, dir.path() + "/crashed");
   crashed.recovery = RecoveryPolicy::kAbsoluteConsistency;
-  CopyDirectory(options.dir, crashed.dir);
   m->reset();
   // A stray byte inside the padding: not padding any more.
   const std::string segment = SegmentPath(crashed, 0, 0);

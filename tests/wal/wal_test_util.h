@@ -44,6 +44,22 @@ inline std::vector<OwnedEntry> ReadCore(const Options& options, uint32_t core) {
   return out;
 }
 
+// `n` bytes that differ from their neighbours, starting at `seed`.
+inline std::string Pattern(size_t n, char seed) {
+  std::string s(n, '\0');
+  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>(seed + i % 61);
+  return s;
+}
+
+// The options of a copy of the log in `options.dir`, made at `to` while
+// the log may still be open: the state a crash would leave on disk now.
+inline Options CrashCopy(const Options& options, const std::string& to) {
+  std::filesystem::copy(options.dir, to, std::filesystem::copy_options::recursive);
+  Options copy = options;
+  copy.dir = to;
+  return copy;
+}
+
 inline std::vector<std::string> Payloads(const std::vector<OwnedEntry>& entries) {
   std::vector<std::string> out;
   for (const auto& e : entries) out.push_back(e.payload);

@@ -88,6 +88,8 @@ ssize_t __wrap_pread(int fd, void* buf, size_t n, off_t offset) {
 namespace corelog::wal {
 namespace {
 
+using testing::CrashCopy;
+using testing::Pattern;
 using testing::Payloads;
 using testing::ReadCore;
 using testing::TempDir;
@@ -103,12 +105,6 @@ class Refuse {
   Refuse(const Refuse&) = delete;
   Refuse& operator=(const Refuse&) = delete;
 };
-
-std::string Pattern(size_t n, char seed) {
-  std::string s(n, '\0');
-  for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>(seed + i % 53);
-  return s;
-}
 
 Options DirectOptions(const std::string& dir) {
   Options options;
@@ -126,15 +122,6 @@ void AppendSome(Manager& m, int count, std::vector<std::string>* written) {
     ASSERT_TRUE(m.writer(0).AppendData(1, n, written->back()));
   }
   ASSERT_TRUE(m.SyncAll());
-}
-
-// The log as a crash would leave it now: a copy taken while `options.dir`
-// is still open for writing.
-Options CrashCopy(const Options& options, const std::string& to) {
-  std::filesystem::copy(options.dir, to, std::filesystem::copy_options::recursive);
-  Options copy = options;
-  copy.dir = to;
-  return copy;
 }
 
 size_t OpenDescriptors() {
