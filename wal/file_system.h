@@ -32,6 +32,7 @@ class WritableFile {
   }
   // fdatasync: everything appended so far, and the file size, are durable.
   virtual Status Sync() = 0;
+  // Makes everything appended durable, as Sync does, and closes the file.
   virtual Status Close() = 0;
 };
 

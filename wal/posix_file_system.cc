@@ -61,8 +61,11 @@ class PosixWritable : public WritableFile {
 
   Status Close() override {
     int fd = std::exchange(fd_, -1);
-    if (fd >= 0 && ::close(fd) != 0) return Errno("close", path_);
-    return Ok();
+    if (fd < 0) return Ok();
+    Status status = Ok();
+    if (::fdatasync(fd) != 0) status = Errno("fdatasync", path_);
+    if (::close(fd) != 0 && status) status = Errno("close", path_);
+    return status;
   }
 
  private:

@@ -123,6 +123,8 @@ struct AppendLog {
   int in_place = 0;   // AppendInPlace
   int lined_up = 0;   // AppendInPlace with the bytes where an O_DIRECT file can write them
   int not_lined_up_at_file_start = 0;
+  int syncs = 0;
+  int closes = 0;
 };
 
 class WatchedWritable : public WritableFile {
@@ -145,8 +147,14 @@ class WatchedWritable : public WritableFile {
     size_ += data.size();
     return file_->AppendInPlace(data);
   }
-  Status Sync() override { return file_->Sync(); }
-  Status Close() override { return file_->Close(); }
+  Status Sync() override {
+    Count(&AppendLog::syncs);
+    return file_->Sync();
+  }
+  Status Close() override {
+    Count(&AppendLog::closes);
+    return file_->Close();
+  }
 
  private:
   void Count(int AppendLog::*counter) {
@@ -203,6 +211,42 @@ TEST(WalDirectIo, GroupCommitsReachTheFileLinedUpToBeWrittenInPlace) {
   EXPECT_GT(log.lined_up, 10);
   EXPECT_EQ(log.lined_up, log.in_place);
   EXPECT_EQ(log.copied, 1);
+}
+
+// Close makes a finished segment durable (it cuts the padding and fsyncs),
+// so a roll asks the disk for one flush of it, not a Sync and then another.
+TEST(WalDirectIo, ASegmentRollFlushesTheFinishedSegmentOnce) {
+  TempDir dir;
+  AppendLog log;
+  WatchedFileSystem fs(&log);
+  Options options;
+  options.dir = dir.path() + "/wal";
+  options.fs = &fs;
+  options.segment_bytes = 64 * 1024;
+  auto m = Manager::Create(options);
+  ASSERT_TRUE(m) << m.error().message();
+  CoreWriter& w = (*m)->writer(0);
+  std::vector<std::string> written;
+  // One group commit, without a sync before it, that spans several segments.
+  {
+    std::lock_guard lock(log.mu);
+    log.syncs = 0;
+    log.closes = 0;
+  }
+  for (int i = 0; i < 40; ++i) {
+    written.push_back(Pattern(5000, static_cast<char>('a' + i % 23)));
+    ASSERT_TRUE(w.AppendData(1, i, written.back()));
+  }
+  ASSERT_TRUE(w.SyncNow());
+  const int rolls = static_cast<int>(w.segment_count()) - 1;
+  ASSERT_GE(rolls, 2);
+  {
+    std::lock_guard lock(log.mu);
+    EXPECT_EQ(log.closes, rolls);
+    EXPECT_EQ(log.syncs, 1);  // the group commit's, in the newest segment
+  }
+  m->reset();
+  EXPECT_EQ(Payloads(ReadCore(options, 0)), written);
 }
 
 TEST(WalWriteBuffer, BytesStartLinedUpWithTheirFileOffsetAndSurviveGrowth) {

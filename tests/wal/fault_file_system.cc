@@ -26,7 +26,7 @@ class FaultFileSystem::Writable : public WritableFile {
       : fs_(fs), file_(std::move(file)), path_(std::move(path)) {}
   Status Append(std::string_view data) override { return fs_->AppendTo(file_, path_, data); }
   Status Sync() override { return fs_->SyncFile(file_, path_); }
-  Status Close() override { return Ok(); }
+  Status Close() override { return fs_->CloseFile(file_, path_); }
 
  private:
   FaultFileSystem* fs_;
@@ -189,6 +189,14 @@ Status FaultFileSystem::SyncFile(const std::shared_ptr<File>& file, const std::s
   if (syncs_ == fail_sync_at_) return Fail(fail_sync_errno_, "fdatasync", path);
   file->durable = file->data;
   return Ok();
+}
+
+Status FaultFileSystem::CloseFile(const std::shared_ptr<File>& file, const std::string& path) {
+  {
+    std::lock_guard lock(mu_);
+    if (file->durable == file->data) return Ok();
+  }
+  return SyncFile(file, path);
 }
 
 void FaultFileSystem::FailNthWrite(int n, int err) {
