@@ -182,14 +182,21 @@ class WatchedFileSystem : public ForwardingFileSystem {
   AppendLog* log_;
 };
 
+// Options for a log in `dir` on `fs` whose segments roll every 64 KiB, so
+// group commits cross rolls.
+Options WatchedOptions(const TempDir& dir, FileSystem* fs) {
+  Options options;
+  options.dir = dir.path() + "/wal";
+  options.fs = fs;
+  options.segment_bytes = 64 * 1024;
+  return options;
+}
+
 TEST(WalDirectIo, GroupCommitsReachTheFileLinedUpToBeWrittenInPlace) {
   TempDir dir;
   AppendLog log;
   WatchedFileSystem fs(&log);
-  Options options;
-  options.dir = dir.path() + "/wal";
-  options.fs = &fs;
-  options.segment_bytes = 64 * 1024;  // rolls inside group commits too
+  const Options options = WatchedOptions(dir, &fs);
   std::vector<std::string> written;
   for (int round = 0; round < 2; ++round) {  // the second round reopens the log
     auto m = round == 0 ? Manager::Create(options) : Manager::Open(options);
@@ -219,10 +226,7 @@ TEST(WalDirectIo, ASegmentRollFlushesTheFinishedSegmentOnce) {
   TempDir dir;
   AppendLog log;
   WatchedFileSystem fs(&log);
-  Options options;
-  options.dir = dir.path() + "/wal";
-  options.fs = &fs;
-  options.segment_bytes = 64 * 1024;
+  const Options options = WatchedOptions(dir, &fs);
   auto m = Manager::Create(options);
   ASSERT_TRUE(m) << m.error().message();
   CoreWriter& w = (*m)->writer(0);
