@@ -19,6 +19,7 @@ import signal
 import subprocess
 import threading
 import time
+import urllib.request
 
 import pytest
 
@@ -88,6 +89,12 @@ class Broker:
     @property
     def is_mock(self):
         return MODE == "mock"
+
+    def scrape(self):
+        """The broker's /metrics page, as text."""
+        url = f"http://{self.metrics}/metrics"
+        with urllib.request.urlopen(url, timeout=10) as r:
+            return r.read().decode()
 
     def command(self, port):
         return [self.binary, "--listen", f"127.0.0.1:{port}",

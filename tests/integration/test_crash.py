@@ -25,7 +25,6 @@ import random
 import re
 import subprocess
 import time
-import urllib.request
 
 import confluent_kafka
 import pytest
@@ -49,10 +48,8 @@ def dir_bytes(path):
 
 def checkpoint_lag(broker):
     """WAL bytes a restart would replay, summed over the cores."""
-    with urllib.request.urlopen(f"http://{broker.metrics}/metrics", timeout=10) as r:
-        text = r.read().decode()
     return sum(float(v) for v in re.findall(
-        r"^corelog_checkpoint_lag_bytes\{[^}]*\} (\S+)$", text, re.M))
+        r"^corelog_checkpoint_lag_bytes\{[^}]*\} (\S+)$", broker.scrape(), re.M))
 
 
 def create_topic(broker, topic, partitions=PARTITIONS, configs=None):

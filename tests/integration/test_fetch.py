@@ -6,7 +6,6 @@ cache, not the disk."""
 
 import re
 import time
-import urllib.request
 
 import kafka
 from kafka.structs import TopicPartition
@@ -64,8 +63,7 @@ def test_long_poll_waits_for_max_wait_then_answers_empty(broker):
 
 def wal_read_bytes(broker):
     """corelog_wal_read_bytes_total summed over the cores, by source."""
-    with urllib.request.urlopen(f"http://{broker.metrics}/metrics", timeout=10) as r:
-        text = r.read().decode()
+    text = broker.scrape()
     total = {"memory": 0.0, "disk": 0.0}
     for labels, value in re.findall(
             r'^corelog_wal_read_bytes_total\{([^}]*)\} (\S+)$', text, re.M):
