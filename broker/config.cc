@@ -156,7 +156,7 @@ constexpr Flag kFlags[] = {
     {"checkpoint-interval-ms", "checkpoint.interval.ms", "checkpoint interval (default 1000)"},
     {"checkpoint-bytes-threshold", "checkpoint.bytes.threshold",
      "checkpoint early when a core's WAL grew this much (default 256 MiB; 0 = off)"},
-    {"wal-segment-bytes", "wal.segment.bytes", "WAL segment size limit (default 16 MiB)"},
+    {"wal-segment-bytes", "wal.segment.bytes", "WAL segment size limit (default 128 MiB)"},
 };
 
 }  // namespace

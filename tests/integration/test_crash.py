@@ -166,8 +166,11 @@ def test_acked_records_survive_kill_9_cycles(start_broker):
 
 def test_wal_shrinks_with_retention_and_restart_replays_only_the_tail(
         start_broker):
+    # 16 MiB segments: the WAL is reclaimed segment by segment, so the
+    # settled size below is what the topic retains plus a few of them.
     broker = start_broker("--checkpoint-interval-ms", "500", "--override",
-                          "log.retention.check.interval.ms=100")
+                          "log.retention.check.interval.ms=100",
+                          "--wal-segment-bytes", str(16 << 20))
     topic = "ingest"
     # 8 MiB kept per partition: retention moves the log starts, and the
     # next checkpoints delete the WAL segments no stored batch lies in.
