@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
@@ -244,6 +245,55 @@ TEST(WalDirectRead, AlignedReadsBypassThePageCacheAndOthersUseIt) {
   ASSERT_EQ(*got, small.size());
   EXPECT_EQ(small, content.substr(12345, 5000));
   EXPECT_GT(CachedPages(path, content.size()), 0u);
+}
+
+// The VmFlags line of the /proc/self/smaps mapping that holds `p`, or ""
+// when no mapping does.
+std::string VmFlagsOf(const void* p) {
+  std::ifstream smaps("/proc/self/smaps");
+  const auto at = reinterpret_cast<uintptr_t>(p);
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    unsigned long from = 0, to = 0;
+    // Only a mapping's first line starts with "<hex>-<hex>".
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &from, &to) == 2) {
+      inside = at >= from && at < to;
+    } else if (inside && line.starts_with("VmFlags:")) {
+      return line;
+    }
+  }
+  return "";
+}
+
+TEST(WalDirectRead, HugePageBuffersAreAlignedTakeDirectReadsAndAreUnmapped) {
+  TempDir dir;
+  const std::string path = dir.path() + "/f";
+  const std::string content = Pattern((3 << 20) + 1000, 11);
+  std::ofstream(path, std::ios::binary).write(content.data(), static_cast<std::streamsize>(content.size()));
+
+  const size_t len = (4 << 20) + 100;
+  AlignedBuffer buf = AllocateAligned(len, Pages::kHuge);
+  ASSERT_NE(buf.get(), nullptr);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(buf.get()) % (2 << 20), 0u);
+  // The kernel was asked for huge pages on it ("hg"), whatever it grants.
+  EXPECT_NE(VmFlagsOf(buf.get()).find(" hg"), std::string::npos) << VmFlagsOf(buf.get());
+  // Writable to its last byte.
+  buf.get()[len - 1] = 'x';
+
+  auto file = PosixDirectFileSystem()->OpenReadable(path);
+  ASSERT_TRUE(file) << file.error().message();
+  auto got = (*file)->ReadAt(0, std::span<char>(buf.get(), AlignUp(content.size())));
+  ASSERT_TRUE(got) << got.error().message();
+  ASSERT_EQ(*got, content.size());
+  EXPECT_EQ(std::string_view(buf.get(), *got), content);
+
+  const void* where = buf.get();
+  buf.reset();
+  EXPECT_EQ(VmFlagsOf(where), "") << "the mapping outlived its buffer";
+
+  // Ordinary buffers come from malloc and carry no such advice.
+  AlignedBuffer small = AllocateAligned(len);
+  EXPECT_EQ(VmFlagsOf(small.get()).find(" hg"), std::string::npos);
 }
 
 }  // namespace
