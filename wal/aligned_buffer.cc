@@ -8,8 +8,6 @@
 namespace corelog::wal {
 namespace {
 
-constexpr size_t kHugePage = 2 << 20;
-
 size_t RoundUp(size_t n, size_t unit) { return (n + unit - 1) / unit * unit; }
 
 // A mapping of `bytes` (a multiple of kHugePage) that starts on a huge-page

@@ -26,13 +26,19 @@ using AlignedBuffer = std::unique_ptr<char, BufferDeleter>;
 enum class Pages {
   kSmall,
   // Transparent huge pages where the kernel allows them, for large
-  // buffers the disk fills with O_DIRECT reads: pinning 2 MiB pages for
-  // each read and scanning them costs much less than 4 KiB pages (replay
-  // of 51 MB: 31-40 ms against 48-61 ms). Mapped directly, not taken from
-  // malloc, whose memory corelogd keeps on 4 KiB pages so that its
-  // resident set stays flat (broker/allocator.cc).
+  // buffers the disk fills or drains with O_DIRECT: the kernel pins every
+  // page of a buffer for each read or write, and pinning 2 MiB pages costs
+  // much less than 4 KiB ones (replay of 51 MB: 31-40 ms against 48-61 ms).
+  // Mapped directly, not taken from malloc, whose memory corelogd keeps on
+  // 4 KiB pages so that its resident set stays flat (broker/allocator.cc).
   kHuge,
 };
+
+inline constexpr size_t kHugePage = 2 << 20;
+
+// Huge pages for buffers of a huge page or more; a smaller buffer would
+// leave most of the 2 MiB the kernel clears for it unused.
+inline Pages PagesFor(size_t bytes) { return bytes >= kHugePage ? Pages::kHuge : Pages::kSmall; }
 
 // `bytes` is rounded up to a whole number of kDirectIoBlock blocks.
 // Throws std::bad_alloc when there is no memory.

@@ -62,9 +62,9 @@ Result<std::unique_ptr<SegmentReader>> SegmentReader::OpenReading(FileSystem* fs
 
 void SegmentReader::Chunk::Reserve(size_t bytes) {
   if (capacity >= kHeadroom + bytes) return;
-  // Full-size chunks are what replay streams through; a first read of a
-  // header is small and would waste the 2 MiB a huge page clears.
-  mem = AllocateAligned(kHeadroom + bytes, bytes >= kReadChunk ? Pages::kHuge : Pages::kSmall);
+  // Full-size chunks, what replay streams through, go on huge pages; a
+  // first read of a header stays on small ones.
+  mem = AllocateAligned(kHeadroom + bytes, PagesFor(bytes));
   capacity = kHeadroom + bytes;
 }
 

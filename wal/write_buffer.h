@@ -43,7 +43,7 @@ class WriteBuffer {
   // copies nothing on the way.
   void Reserve(size_t n) {
     if (empty() && n > capacity_) {
-      mem_ = AllocateAligned(AlignUp(n));
+      mem_ = AllocateAligned(AlignUp(n), PagesFor(AlignUp(n)));
       capacity_ = AlignUp(n);
     }
   }
@@ -75,7 +75,7 @@ class WriteBuffer {
  private:
   void Grow(size_t needed) {
     const size_t capacity = AlignUp(std::max(needed, 2 * capacity_));
-    AlignedBuffer mem = AllocateAligned(capacity);
+    AlignedBuffer mem = AllocateAligned(capacity, PagesFor(capacity));
     if (size_ > 0) std::memcpy(mem.get() + lead_, mem_.get() + lead_, size_);
     mem_ = std::move(mem);
     capacity_ = capacity;

@@ -25,6 +25,7 @@ using testing::Pattern;
 using testing::Payloads;
 using testing::ReadCore;
 using testing::TempDir;
+using testing::VmFlagsOf;
 
 std::string ReadWhole(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -269,6 +270,32 @@ TEST(WalWriteBuffer, BytesStartLinedUpWithTheirFileOffsetAndSurviveGrowth) {
       EXPECT_EQ(std::string(buffer.bytes().data(), buffer.size()), expected);
     }
   }
+}
+
+// The disk drains a group-commit buffer with O_DIRECT, which pins every
+// page of it for each write: a buffer of a huge page or more is mapped on
+// a 2 MiB boundary with huge pages asked for; smaller ones stay on malloc's
+// small pages.
+TEST(WalWriteBuffer, BuffersOfAHugePageOrMoreSitOnHugePages) {
+  WriteBuffer small;
+  small.Reset(0);
+  std::memset(small.Extend(100 << 10), 'a', 100 << 10);
+  EXPECT_EQ(VmFlagsOf(small.data()).find(" hg"), std::string::npos) << VmFlagsOf(small.data());
+
+  WriteBuffer large;
+  large.Reset(0);
+  std::memset(large.Extend(100 << 10), 'b', 100 << 10);
+  std::memset(large.Extend(3 << 20), 'c', 3 << 20);  // grows past a huge page
+  // Reset(0) puts the bytes one block after the start of the memory.
+  const auto base = reinterpret_cast<uintptr_t>(large.data()) - kDirectIoBlock;
+  EXPECT_EQ(base % kHugePage, 0u);
+  EXPECT_NE(VmFlagsOf(large.data()).find(" hg"), std::string::npos) << VmFlagsOf(large.data());
+  EXPECT_EQ(large.bytes()[0], 'b');
+  EXPECT_EQ(large.bytes()[large.size() - 1], 'c');
+
+  WriteBuffer reserved;
+  reserved.Reserve(kHugePage);
+  EXPECT_NE(VmFlagsOf(reserved.Extend(1)).find(" hg"), std::string::npos);
 }
 
 TEST(WalDirectIo, ReopeningContinuesAfterThePartialLastBlock) {

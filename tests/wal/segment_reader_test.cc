@@ -27,6 +27,7 @@ namespace {
 
 using corelog::testing::TempDir;
 using testing::ForwardingFileSystem;
+using testing::VmFlagsOf;
 
 struct Written {
   uint64_t offset;
@@ -245,24 +246,6 @@ TEST(WalDirectRead, AlignedReadsBypassThePageCacheAndOthersUseIt) {
   ASSERT_EQ(*got, small.size());
   EXPECT_EQ(small, content.substr(12345, 5000));
   EXPECT_GT(CachedPages(path, content.size()), 0u);
-}
-
-// The VmFlags line of the /proc/self/smaps mapping that holds `p`, or ""
-// when no mapping does.
-std::string VmFlagsOf(const void* p) {
-  std::ifstream smaps("/proc/self/smaps");
-  const auto at = reinterpret_cast<uintptr_t>(p);
-  bool inside = false;
-  for (std::string line; std::getline(smaps, line);) {
-    unsigned long from = 0, to = 0;
-    // Only a mapping's first line starts with "<hex>-<hex>".
-    if (std::sscanf(line.c_str(), "%lx-%lx ", &from, &to) == 2) {
-      inside = at >= from && at < to;
-    } else if (inside && line.starts_with("VmFlags:")) {
-      return line;
-    }
-  }
-  return "";
 }
 
 TEST(WalDirectRead, HugePageBuffersAreAlignedTakeDirectReadsAndAreUnmapped) {

@@ -1,12 +1,15 @@
 // Shared helpers of the WAL tests: options over the fault-injecting file
-// system or a real temporary directory, whole-log readers, and a file system
-// that forwards to a real one for tests to watch.
+// system or a real temporary directory, whole-log readers, a file system
+// that forwards to a real one for tests to watch, and the kernel's flags
+// for a mapping.
 #pragma once
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
 
 #include "common/check.h"
 #include "tests/common/temp_dir.h"
@@ -45,6 +48,24 @@ inline std::vector<OwnedEntry> ReadCore(const Options& options, uint32_t core) {
 }
 
 // `n` bytes that differ from their neighbours, starting at `seed`.
+// The VmFlags line of the /proc/self/smaps mapping that holds `p`, or ""
+// when no mapping does.
+inline std::string VmFlagsOf(const void* p) {
+  std::ifstream smaps("/proc/self/smaps");
+  const auto at = reinterpret_cast<uintptr_t>(p);
+  bool inside = false;
+  for (std::string line; std::getline(smaps, line);) {
+    unsigned long from = 0, to = 0;
+    // Only a mapping's first line starts with "<hex>-<hex>".
+    if (std::sscanf(line.c_str(), "%lx-%lx ", &from, &to) == 2) {
+      inside = at >= from && at < to;
+    } else if (inside && line.starts_with("VmFlags:")) {
+      return line;
+    }
+  }
+  return "";
+}
+
 inline std::string Pattern(size_t n, char seed) {
   std::string s(n, '\0');
   for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>(seed + i % 61);
