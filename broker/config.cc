@@ -90,6 +90,7 @@ const std::map<std::string, Setter>& Keys() {
       {"wal.segment.bytes", IntSetter<uint64_t>(&Config::wal_segment_bytes, 4096, 1ull << 40)},
       {"wal.tail.cache.bytes",
        IntSetter<uint64_t>(&Config::wal_tail_cache_bytes, 0, 1ull << 40)},
+      {"wal.spare.segments", IntSetter<uint32_t>(&Config::wal_spare_segments, 0, 1024)},
       {"wal.direct.io",
        [](Config& c, const std::string& k, const std::string& v) -> Status {
          CORELOG_ASSIGN_OR_RETURN(c.wal_direct_io, ParseBool(k, v));

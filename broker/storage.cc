@@ -104,6 +104,10 @@ Status Storage::Recover() {
   options.direct_io = config_.wal_direct_io;
   options.tail_cache_bytes = config_.wal_tail_cache_bytes;
   options.recovery = PolicyFromName(config_.wal_recovery_policy);
+  // absolute_consistency must tell every torn write from a clean end, which
+  // a segment written over an older one's file cannot show.
+  options.spare_segments =
+      options.recovery == wal::RecoveryPolicy::kAbsoluteConsistency ? 0 : config_.wal_spare_segments;
   options.observer = sync_observer_;
   stored_bytes_.resize(cores_->size());
   retention_timers_.resize(cores_->size());

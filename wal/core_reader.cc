@@ -78,7 +78,11 @@ Result<std::optional<Entry>> CoreReader::Next() {
     if (step.what == SegmentStep::What::kEnd) {
       FinishSegment();
     } else if (step.what == SegmentStep::What::kDamage) {
-      CORELOG_TRY(HandleDamage(step));
+      CORELOG_TRY(HandleDamage(step, step.entry.outcome == ParseOutcome::kMalformed));
+    } else if (step.entry.fields.sequence < next_sequence_) {
+      // Sequences only grow: this is an older segment's entry, left in a
+      // reused file past the newest bytes, or damage.
+      CORELOG_TRY(HandleDamage(step, /*verified=*/true));
     } else {
       CORELOG_ASSIGN_OR_RETURN(std::optional<Entry> entry, Accept(step));
       if (entry) return entry;
@@ -146,27 +150,46 @@ Status CoreReader::HandleBadHeader(const Error& error) {
   return Ok();
 }
 
-Status CoreReader::HandleDamage(const SegmentStep& step) {
+// The newest segment of a core, written over an older one's file, ends
+// where its own bytes end; after them come the older segment's bytes (or a
+// torn write, which cannot be told apart from them), in which nothing newer
+// than the log verifies. kAbsoluteConsistency, which must tell a torn write
+// from a clean end, refuses such an end (and Options refuse spares with it).
+Result<bool> CoreReader::EndsReusedSegment(uint64_t offset) {
+  const auto& header = segment_->header();
+  if (index_ + 1 != files_.size() || !header || !header->reused ||
+      options_.recovery == RecoveryPolicy::kAbsoluteConsistency) {
+    return false;
+  }
+  CORELOG_ASSIGN_OR_RETURN(std::optional<uint64_t> newer, segment_->FindValidEntry(offset + 1, next_sequence_));
+  return !newer;
+}
+
+Status CoreReader::HandleDamage(const SegmentStep& step, bool verified) {
   const SegmentFile& file = files_[index_];
   bool last = index_ + 1 == files_.size();
+  // Bytes after the log's end that are no damage: cut, under every policy
+  // that allows them.
+  auto clean_end = [&](const char* what) {
+    report_.torn_tail_path = file.path;
+    report_.torn_tail_offset = step.offset;
+    report_.torn_tail_reason = what;
+    report_.tail_is_padding = true;
+    done_ = true;
+    return Ok();
+  };
+  CORELOG_ASSIGN_OR_RETURN(bool reused_end, EndsReusedSegment(step.offset));
+  if (reused_end) return clean_end("the end of a reused segment's own bytes");
   if (last) {
     CORELOG_ASSIGN_OR_RETURN(bool padding, segment_->IsBlockPadding(step.offset));
-    if (padding) {
-      report_.torn_tail_path = file.path;
-      report_.torn_tail_offset = step.offset;
-      report_.torn_tail_reason = "block padding of a direct append";
-      report_.tail_is_padding = true;
-      done_ = true;
-      return Ok();
-    }
+    if (padding) return clean_end("block padding of a direct append");
   }
   CORELOG_ASSIGN_OR_RETURN(std::optional<uint64_t> next,
                            segment_->FindValidEntry(step.offset + 1, next_sequence_));
   std::string where = file.path + " at byte " + std::to_string(step.offset) + " (" +
                       step.entry.problem + ")";
-  // A malformed entry passed its checksum: it was written whole, so it is
-  // not a torn write and must never be cut silently.
-  bool verified = step.entry.outcome == ParseOutcome::kMalformed;
+  // Bytes that passed their checksum were written whole, so they are not a
+  // torn write and must never be cut silently.
   if (!next && last && !verified) {
     if (options_.recovery == RecoveryPolicy::kAbsoluteConsistency) {
       return MakeError(Errc::kTornTail, "core " + std::to_string(core_) + ": torn tail in " + where);

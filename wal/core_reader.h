@@ -74,7 +74,10 @@ class CoreReader {
   Status OpenSegment();
   Status AcceptHeader(const SegmentHeader& header);
   Status HandleBadHeader(const Error& error);
-  Status HandleDamage(const SegmentStep& step);
+  // `verified`: the bytes passed their checksum (a malformed entry, or one
+  // older than the entries before it), so they are no torn write.
+  Status HandleDamage(const SegmentStep& step, bool verified);
+  Result<bool> EndsReusedSegment(uint64_t offset);
   Result<std::optional<Entry>> Accept(const SegmentStep& step);
   void FinishSegment();
   Status Problem(Errc code, const std::string& message);

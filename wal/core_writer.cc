@@ -74,6 +74,14 @@ CoreWriter::~CoreWriter() {
   }
   wake_.notify_one();
   thread_.join();
+  // Closing cuts the newest segment at its last entry: the padding of
+  // direct appends, and a reused file's older bytes, which recovery would
+  // otherwise have to read through on the next open. A poisoned writer does
+  // no more I/O.
+  if (!poisoned_.load(std::memory_order_acquire)) {
+    Status closed = file_->Close();
+    if (!closed) LOG_WARN("WAL core " << core_ << ": closing the newest segment: " << closed.error().message());
+  }
   {
     std::lock_guard lock(done_mu_);
     done_stop_ = true;
@@ -158,11 +166,17 @@ void CoreWriter::RollLocked() {
   if (pending_.empty()) pending_.Reset(0);
   const size_t gap = pending_.size();
   pending_.PadToBlock();
-  marks_.push_back({gap, pending_.size(), h.segment_number});
+  std::lock_guard lock(segments_mu_);
+  std::string spare;
+  if (!spares_.empty()) {
+    spare = std::move(spares_.back());
+    spares_.pop_back();
+    h.reused = true;
+  }
+  marks_.push_back({gap, pending_.size(), h.segment_number, std::move(spare)});
   EncodeSegmentHeader(h, pending_.Extend(kSegmentHeaderSize));
   segment_number_ = h.segment_number;
   segment_bytes_ = kSegmentHeaderSize;
-  std::lock_guard lock(segments_mu_);
   segments_.push_back({h.segment_number, h.base_position});
 }
 
@@ -281,7 +295,7 @@ Status CoreWriter::WriteBatch(Batch& batch) {
   size_t from = 0;
   for (const SegmentMark& mark : batch.marks) {
     CORELOG_TRY(WriteToFile(bytes.subspan(from, mark.gap - from)));
-    CORELOG_TRY(SwitchFile(mark.number));
+    CORELOG_TRY(SwitchFile(mark));
     from = mark.offset;
   }
   CORELOG_TRY(WriteToFile(bytes.subspan(from)));
@@ -297,11 +311,19 @@ Status CoreWriter::WriteToFile(std::span<char> bytes) {
 // The finished segment is durable before its successor exists, so damage
 // can only ever sit in a core's newest segment (see RecoveryPolicy). Close
 // makes it durable: a Sync before it would cost the disk a second flush.
-Status CoreWriter::SwitchFile(uint64_t number) {
+// A spare keeps its old bytes (the old header included) until the batch's
+// first write, so a crash before that leaves a newest segment whose header
+// names another segment: recovery drops it, as it drops a half-created one.
+Status CoreWriter::SwitchFile(const SegmentMark& mark) {
   CORELOG_TRY(file_->Close());
-  CORELOG_ASSIGN_OR_RETURN(file_, fs_->NewWritable(PathOf(number)));
+  const std::string path = PathOf(mark.number);
+  if (mark.spare.empty()) {
+    CORELOG_ASSIGN_OR_RETURN(file_, fs_->NewWritable(path));
+  } else {
+    CORELOG_ASSIGN_OR_RETURN(file_, fs_->ReuseWritable(mark.spare, path));
+  }
   CORELOG_TRY(fs_->SyncDir(CoreDirectory(options_, core_)));
-  file_segment_ = number;
+  file_segment_ = mark.number;
   return Ok();
 }
 
@@ -491,8 +513,12 @@ Status CoreWriter::ReplaceAllSegments() {
   return fs_->SyncDir(CoreDirectory(options_, core_));
 }
 
+// Reclaimed segments are deleted, or renamed to spares for RollLocked to
+// hand to the sync thread. A reader that opened one before is told it is
+// gone (Manager::AppendDataPayload looks again after reading).
 Result<size_t> CoreWriter::DeleteSegmentsBelow(uint64_t position) {
   std::vector<uint64_t> doomed;
+  size_t keep = 0;
   {
     std::lock_guard lock(segments_mu_);
     uint64_t durable = durable_segment_.load(std::memory_order_acquire);
@@ -505,9 +531,23 @@ Result<size_t> CoreWriter::DeleteSegmentsBelow(uint64_t position) {
       segments_.erase(segments_.begin());
     }
     oldest_position_.store(segments_.front().base_position, std::memory_order_release);
+    const size_t room = options_.spare_segments > spares_.size() ? options_.spare_segments - spares_.size() : 0;
+    keep = std::min(doomed.size(), room);
   }
-  for (uint64_t number : doomed) CORELOG_TRY(fs_->Delete(PathOf(number)));
+  // The newest go to the spares: the oldest may be short ones from before
+  // a restart.
+  std::vector<std::string> spares;
+  for (size_t i = 0; i < doomed.size(); ++i) {
+    if (i + keep >= doomed.size()) {
+      spares.push_back(SparePath(options_, core_, doomed[i]));
+      CORELOG_TRY(fs_->Rename(PathOf(doomed[i]), spares.back()));
+    } else {
+      CORELOG_TRY(fs_->Delete(PathOf(doomed[i])));
+    }
+  }
   if (!doomed.empty()) CORELOG_TRY(fs_->SyncDir(CoreDirectory(options_, core_)));
+  std::lock_guard lock(segments_mu_);
+  for (std::string& spare : spares) spares_.push_back(std::move(spare));
   return doomed.size();
 }
 

@@ -122,6 +122,7 @@ class CoreWriter {
     size_t gap;
     size_t offset;
     uint64_t number;
+    std::string spare;  // the file to write it over; empty = a new file
   };
   struct Batch {
     WriteBuffer bytes;
@@ -141,7 +142,7 @@ class CoreWriter {
   Status RunBatch(Batch& batch);
   Status WriteBatch(Batch& batch);
   Status WriteToFile(std::span<char> bytes);
-  Status SwitchFile(uint64_t number);
+  Status SwitchFile(const SegmentMark& mark);
   Status SyncFile(uint64_t end_position);
   void Complete(Batch* batch, const Status& status);
   void Recycle(Batch* batch, const Status& status);
@@ -189,6 +190,8 @@ class CoreWriter {
 
   mutable std::mutex segments_mu_;
   std::vector<SegmentInfo> segments_;
+  // Paths of reclaimed segments kept to be written over (Options::spare_segments).
+  std::vector<std::string> spares_;
 
   // Written batches, newest last; cleared before positions are reused.
   TailCache tail_;

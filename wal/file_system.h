@@ -54,6 +54,15 @@ class FileSystem {
   virtual Result<std::unique_ptr<WritableFile>> NewWritable(const std::string& path) = 0;
   // Opens the existing `path` for appending at its current end.
   virtual Result<std::unique_ptr<WritableFile>> ReopenWritable(const std::string& path) = 0;
+  // Renames the existing file `old_path` to `path` (which must not exist)
+  // and opens it to be written again from offset 0. Appends overwrite the
+  // old bytes in place; Close cuts whatever old bytes are left after the
+  // last append. Writing over blocks a file already has changes no file
+  // system metadata, so each fdatasync is a bare device flush, where
+  // growing a file also commits its new size. The caller syncs the
+  // directory.
+  virtual Result<std::unique_ptr<WritableFile>> ReuseWritable(const std::string& old_path,
+                                                              const std::string& path) = 0;
   virtual Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) = 0;
   // A hint that `path` will be read whole soon: the file system may start
   // reading it now. Errors are ignored; by default it does nothing.

@@ -11,6 +11,7 @@ namespace corelog::wal {
 namespace {
 
 constexpr size_t kHeaderCrcOffset = 52;
+constexpr uint32_t kHeaderReusedFlag = 1;  // in the flags word at byte 48
 constexpr size_t kDataPrefixSize = 12;
 constexpr size_t kRecordPrefixSize = 2;
 
@@ -88,14 +89,14 @@ size_t BodyPrefixSize(uint8_t kind) {
 
 void EncodeSegmentHeader(const SegmentHeader& h, char* dst) {
   std::memcpy(dst, kSegmentMagic, sizeof(kSegmentMagic));
-  EncodeLE<uint16_t>(dst + 8, kFormatVersion);
+  EncodeLE<uint16_t>(dst + 8, h.reused ? kReusedFormatVersion : kFormatVersion);
   EncodeLE<uint16_t>(dst + 10, static_cast<uint16_t>(kSegmentHeaderSize));
   EncodeLE<uint32_t>(dst + 12, h.core_id);
   EncodeLE<uint64_t>(dst + 16, h.segment_number);
   EncodeLE<uint64_t>(dst + 24, h.base_position);
   EncodeLE<uint64_t>(dst + 32, h.base_epoch);
   EncodeLE<uint64_t>(dst + 40, h.base_sequence);
-  EncodeLE<uint32_t>(dst + 48, 0);
+  EncodeLE<uint32_t>(dst + 48, h.reused ? kHeaderReusedFlag : 0);
   EncodeLE<uint32_t>(dst + kHeaderCrcOffset, crc32c::Mask(crc32c::Value(dst, kHeaderCrcOffset)));
 }
 
@@ -114,7 +115,9 @@ Result<SegmentHeader> DecodeSegmentHeader(std::string_view b) {
   uint32_t stored = crc32c::Unmask(DecodeLE<uint32_t>(b.data() + kHeaderCrcOffset));
   if (stored != crc32c::Value(b.data(), kHeaderCrcOffset)) return bad("segment header checksum mismatch");
   uint16_t version = DecodeLE<uint16_t>(b.data() + 8);
-  if (version != kFormatVersion) return bad("unsupported format version " + std::to_string(version));
+  if (version != kFormatVersion && version != kReusedFormatVersion) {
+    return bad("unsupported format version " + std::to_string(version));
+  }
   if (DecodeLE<uint16_t>(b.data() + 10) != kSegmentHeaderSize) return bad("bad segment header size");
   SegmentHeader h;
   h.core_id = DecodeLE<uint32_t>(b.data() + 12);
@@ -122,6 +125,7 @@ Result<SegmentHeader> DecodeSegmentHeader(std::string_view b) {
   h.base_position = DecodeLE<uint64_t>(b.data() + 24);
   h.base_epoch = DecodeLE<uint64_t>(b.data() + 32);
   h.base_sequence = DecodeLE<uint64_t>(b.data() + 40);
+  h.reused = version == kReusedFormatVersion && (DecodeLE<uint32_t>(b.data() + 48) & kHeaderReusedFlag) != 0;
   return h;
 }
 

@@ -17,6 +17,11 @@ namespace corelog::wal {
 
 inline constexpr char kSegmentMagic[8] = {'C', 'O', 'R', 'E', 'L', 'O', 'G', 'W'};
 inline constexpr uint16_t kFormatVersion = 1;
+// Version 2 is version 1 with a flag in the header: the segment was written
+// over the file of an older one (SegmentHeader::reused). Only such segments
+// carry it, so that a version-1 reader refuses them instead of taking the
+// older segment's bytes after the log's end for entries.
+inline constexpr uint16_t kReusedFormatVersion = 2;
 inline constexpr size_t kSegmentHeaderSize = 56;
 inline constexpr size_t kEntryHeaderSize = 28;
 // An entry body larger than this is garbage, not a torn write.
@@ -46,6 +51,10 @@ struct SegmentHeader {
   uint64_t base_position = 0;  // logical position of the segment's first entry
   uint64_t base_epoch = 0;     // writer epoch when the segment was created
   uint64_t base_sequence = 0;  // sequence the segment's first entry gets
+  // The file held an older segment of this core before: past the last entry
+  // written it may still hold that segment's bytes, entries that verify
+  // included (their sequences are all below base_sequence).
+  bool reused = false;
 };
 
 // Writes kSegmentHeaderSize bytes to `dst`.

@@ -15,7 +15,18 @@
 namespace corelog::wal {
 namespace {
 
+// Spares left by an earlier run are deleted, not reused: only the writer
+// that made them knows they hold nothing newer than its log.
+Status DeleteSpares(const Options& options, uint32_t core) {
+  CORELOG_ASSIGN_OR_RETURN(std::vector<SegmentFile> spares, ListSpares(options, core));
+  FileSystem* fs = FileSystemOf(options);
+  for (const SegmentFile& spare : spares) CORELOG_TRY(fs->Delete(spare.path));
+  if (!spares.empty()) CORELOG_TRY(fs->SyncDir(CoreDirectory(options, core)));
+  return Ok();
+}
+
 Result<CoreWriter::Start> CreateCore(const Options& options, uint32_t core) {
+  CORELOG_TRY(DeleteSpares(options, core));
   CORELOG_ASSIGN_OR_RETURN(std::vector<SegmentFile> existing, ListSegments(options, core));
   if (!existing.empty()) {
     return MakeError(Errc::kAlreadyExists, "WAL core " + std::to_string(core) + " already has " +
@@ -41,8 +52,8 @@ Status Repair(const Options& options, uint32_t core, const RecoveryReport& repor
     CORELOG_TRY(fs->SyncDir(CoreDirectory(options, core)));
   }
   if (report.torn_tail_path && report.tail_is_padding) {
-    LOG_INFO("WAL core " << core << ": removing the block padding after byte "
-                         << report.torn_tail_offset << " of " << *report.torn_tail_path);
+    LOG_INFO("WAL core " << core << ": cutting " << *report.torn_tail_path << " at byte "
+                         << report.torn_tail_offset << " (" << report.torn_tail_reason << ")");
     CORELOG_TRY(fs->Truncate(*report.torn_tail_path, report.torn_tail_offset));
   } else if (report.torn_tail_path) {
     LOG_WARN("WAL core " << core << ": cutting torn tail of " << *report.torn_tail_path
@@ -67,6 +78,7 @@ Result<CoreWriter::Start> RecoverCore(const Options& options, uint32_t core,
     return MakeError(Errc::kCorruption, "WAL core " + std::to_string(core) + " has no valid segment");
   }
   CORELOG_TRY(Repair(options, core, reader->report()));
+  CORELOG_TRY(DeleteSpares(options, core));
   CoreWriter::Start start;
   start.core = core;
   start.segments = reader->segments();
@@ -272,6 +284,10 @@ Status Manager::AppendDataPayload(const DataLocation& at, std::string* out) cons
   AlignedBuffer buffer = AllocateAligned(length);
   CORELOG_ASSIGN_OR_RETURN(size_t got, file->ReadAt(first, std::span<char>(buffer.get(), length)));
   const size_t skip = offset - first;
+  // A segment reclaimed meanwhile may be a spare now, written over.
+  if (!writer.SegmentHolding(at.position)) {
+    return MakeError(Errc::kReclaimed, "the segment of " + where() + " is deleted");
+  }
   CORELOG_TRY(append_payload(std::string_view(buffer.get() + skip, got > skip ? got - skip : 0)));
   writer.stats().read_disk_bytes.fetch_add(size, std::memory_order_relaxed);
   return Ok();

@@ -76,6 +76,10 @@ Status ValidateOptions(const Options& options) {
     return Invalid("segment_bytes must exceed the " + std::to_string(kSegmentHeaderSize) +
                    "-byte segment header");
   }
+  if (options.spare_segments > 0 && options.recovery == RecoveryPolicy::kAbsoluteConsistency) {
+    // After a crash, a reused segment's end cannot be told from a torn write.
+    return Invalid("spare_segments must be 0 under kAbsoluteConsistency");
+  }
   return ValidatePattern(options.segment_pattern);
 }
 
@@ -87,6 +91,10 @@ FileSystem* FileSystemOf(const Options& options) {
 std::string SegmentPath(const Options& options, uint32_t core, uint64_t segment) {
   auto [dir, name] = CorePattern(options, core);
   return dir + "/" + ReplaceAll(name, kSegmentToken, PadSegment(segment));
+}
+
+std::string SparePath(const Options& options, uint32_t core, uint64_t segment) {
+  return SegmentPath(options, core, segment) + std::string(kSpareSuffix);
 }
 
 std::string CoreDirectory(const Options& options, uint32_t core) {
@@ -115,7 +123,11 @@ std::optional<uint64_t> ParseSegmentNumber(const Options& options, uint32_t core
   return value;
 }
 
-Result<std::vector<SegmentFile>> ListSegments(const Options& options, uint32_t core) {
+namespace {
+
+// The files of `core` whose names, less `suffix`, are segment names.
+Result<std::vector<SegmentFile>> ListNamed(const Options& options, uint32_t core,
+                                           std::string_view suffix) {
   std::string dir = CoreDirectory(options, core);
   auto names = FileSystemOf(options)->ListDir(dir);
   if (!names) {
@@ -126,13 +138,24 @@ Result<std::vector<SegmentFile>> ListSegments(const Options& options, uint32_t c
   }
   std::vector<SegmentFile> segments;
   for (const std::string& name : *names) {
-    if (auto number = ParseSegmentNumber(options, core, name)) {
+    if (!std::string_view(name).ends_with(suffix)) continue;
+    if (auto number = ParseSegmentNumber(options, core, name.substr(0, name.size() - suffix.size()))) {
       segments.push_back({*number, dir + "/" + name});
     }
   }
   std::sort(segments.begin(), segments.end(),
             [](const SegmentFile& a, const SegmentFile& b) { return a.number < b.number; });
   return segments;
+}
+
+}  // namespace
+
+Result<std::vector<SegmentFile>> ListSegments(const Options& options, uint32_t core) {
+  return ListNamed(options, core, "");
+}
+
+Result<std::vector<SegmentFile>> ListSpares(const Options& options, uint32_t core) {
+  return ListNamed(options, core, kSpareSuffix);
 }
 
 }  // namespace corelog::wal

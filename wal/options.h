@@ -57,6 +57,11 @@ struct Options {
   // Manager::AppendDataPayload serves readers at the log's end without a
   // disk read. 0 turns the cache off.
   size_t tail_cache_bytes = 32 * kMiB;
+  // Segments each core keeps, once reclaimed, to write its next segments
+  // over instead of growing new files (see CoreWriter::DeleteSegmentsBelow):
+  // a write into blocks a file already has makes its fdatasync a bare
+  // device flush. Each costs up to segment_bytes of disk. 0 = delete them.
+  uint32_t spare_segments = 0;
   FileSystem* fs = nullptr;            // nullptr = PosixFileSystem()
   SyncObserver* observer = nullptr;    // optional; must outlive the Manager
 };
@@ -69,6 +74,11 @@ FileSystem* FileSystemOf(const Options& options);
 
 // Path of segment `segment` of core `core`, e.g. "<dir>/core-1/0000000003.wal".
 std::string SegmentPath(const Options& options, uint32_t core, uint64_t segment = 0);
+
+// Where a reclaimed segment waits to be reused: its path + ".spare", a name
+// no segment pattern matches.
+std::string SparePath(const Options& options, uint32_t core, uint64_t segment);
+inline constexpr std::string_view kSpareSuffix = ".spare";
 
 // The directory that holds core `core`'s segments.
 std::string CoreDirectory(const Options& options, uint32_t core);
@@ -84,5 +94,7 @@ struct SegmentFile {
 
 // Core `core`'s segment files in number order; empty if its directory is missing.
 Result<std::vector<SegmentFile>> ListSegments(const Options& options, uint32_t core);
+// The same for its spares (SparePath).
+Result<std::vector<SegmentFile>> ListSpares(const Options& options, uint32_t core);
 
 }  // namespace corelog::wal

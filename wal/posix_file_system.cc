@@ -28,6 +28,7 @@ class Fd {
     if (fd_ >= 0) ::close(fd_);
   }
   int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
   void Close() {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
@@ -37,9 +38,12 @@ class Fd {
   int fd_;
 };
 
+// Appends at the descriptor's offset: the end of a new or reopened file, 0
+// of a reused one, which Close then cuts after the last append.
 class PosixWritable : public WritableFile {
  public:
-  PosixWritable(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  PosixWritable(int fd, std::string path, bool reused)
+      : fd_(fd), path_(std::move(path)), reused_(reused) {}
   ~PosixWritable() override {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -50,6 +54,7 @@ class PosixWritable : public WritableFile {
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) return Errno("write", path_);
       data.remove_prefix(static_cast<size_t>(n));
+      written_ += static_cast<uint64_t>(n);
     }
     return Ok();
   }
@@ -63,7 +68,11 @@ class PosixWritable : public WritableFile {
     int fd = std::exchange(fd_, -1);
     if (fd < 0) return Ok();
     Status status = Ok();
-    if (::fdatasync(fd) != 0) status = Errno("fdatasync", path_);
+    if (reused_ && ::ftruncate(fd, static_cast<off_t>(written_)) != 0) {
+      status = Errno("ftruncate", path_);
+    } else if (::fdatasync(fd) != 0) {
+      status = Errno("fdatasync", path_);
+    }
     if (::close(fd) != 0 && status) status = Errno("close", path_);
     return status;
   }
@@ -71,6 +80,8 @@ class PosixWritable : public WritableFile {
  private:
   int fd_;
   std::string path_;
+  bool reused_;
+  uint64_t written_ = 0;  // by this object
 };
 
 // Positional reads. With a second descriptor opened with O_DIRECT, reads
@@ -152,6 +163,15 @@ class Posix : public FileSystem {
     return Writable(fd, path, static_cast<uint64_t>(st.st_size));
   }
 
+  Result<std::unique_ptr<WritableFile>> ReuseWritable(const std::string& old_path,
+                                                      const std::string& path) override {
+    if (Exists(path)) return Error::FromErrno(EEXIST, "reuse " + old_path + " as " + path);
+    CORELOG_ASSIGN_OR_RETURN(int raw, OpenFd(old_path, O_WRONLY));
+    Fd fd(raw);
+    CORELOG_TRY(Rename(old_path, path));
+    return Writable(fd.release(), path, 0, /*reused=*/true);
+  }
+
   Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) override {
     CORELOG_ASSIGN_OR_RETURN(int fd, OpenFd(path, O_RDONLY));
     if (direct_) {
@@ -231,7 +251,8 @@ class Posix : public FileSystem {
  private:
   // Direct appends write at explicit offsets, which Linux's pwrite ignores
   // on an O_APPEND descriptor: the flag is cleared first.
-  Result<std::unique_ptr<WritableFile>> Writable(int fd, const std::string& path, uint64_t size) {
+  Result<std::unique_ptr<WritableFile>> Writable(int fd, const std::string& path, uint64_t size,
+                                                 bool reused = false) {
     if (direct_) {
       int flags = ::fcntl(fd, F_GETFL);
       if (flags >= 0) (void)::fcntl(fd, F_SETFL, flags & ~O_APPEND);
@@ -239,7 +260,7 @@ class Posix : public FileSystem {
       if (direct) return direct;
       if (flags >= 0) (void)::fcntl(fd, F_SETFL, flags);
     }
-    return std::unique_ptr<WritableFile>(new PosixWritable(fd, path));
+    return std::unique_ptr<WritableFile>(new PosixWritable(fd, path, reused));
   }
 
   bool direct_;

@@ -63,11 +63,13 @@ TEST(Config, FileIsReadAndFlagsOverrideIt) {
 
 TEST(Config, OverrideSetsAnyKey) {
   Config c = ParseOk({"--override", "message.max.bytes=1000", "-o", "broker.id=5", "-o",
-                      "wal.direct.io=false", "-o", "wal.tail.cache.bytes=0"});
+                      "wal.direct.io=false", "-o", "wal.tail.cache.bytes=0", "-o",
+                      "wal.spare.segments=5"});
   EXPECT_EQ(c.message_max_bytes, 1000);
   EXPECT_EQ(c.node_id, 5);
   EXPECT_FALSE(c.wal_direct_io);
   EXPECT_EQ(c.wal_tail_cache_bytes, 0u);
+  EXPECT_EQ(c.wal_spare_segments, 5u);
 }
 
 TEST(Config, BadInputIsAnErrorNamingWhatIsWrong) {
@@ -87,6 +89,7 @@ TEST(Config, BadInputIsAnErrorNamingWhatIsWrong) {
       {{"-o", "wal.recovery.policy=yolo"}, "yolo"},
       {{"-o", "wal.direct.io=maybe"}, "wal.direct.io"},
       {{"-o", "wal.tail.cache.bytes=-1"}, "wal.tail.cache.bytes"},
+      {{"-o", "wal.spare.segments=-2"}, "wal.spare.segments"},
   };
   for (const auto& c : cases) {
     auto r = Parse(c.args);

@@ -22,16 +22,20 @@ Error Fail(int err, const std::string& what, const std::string& path) {
 
 class FaultFileSystem::Writable : public WritableFile {
  public:
-  Writable(FaultFileSystem* fs, std::shared_ptr<File> file, std::string path)
-      : fs_(fs), file_(std::move(file)), path_(std::move(path)) {}
-  Status Append(std::string_view data) override { return fs_->AppendTo(file_, path_, data); }
+  Writable(FaultFileSystem* fs, std::shared_ptr<File> file, std::string path, bool reused = false)
+      : fs_(fs), file_(std::move(file)), path_(std::move(path)), reused_(reused) {}
+  Status Append(std::string_view data) override {
+    return fs_->AppendTo(file_, path_, data, reused_ ? &offset_ : nullptr);
+  }
   Status Sync() override { return fs_->SyncFile(file_, path_); }
-  Status Close() override { return fs_->CloseFile(file_, path_); }
+  Status Close() override { return fs_->CloseFile(file_, path_, reused_ ? &offset_ : nullptr); }
 
  private:
   FaultFileSystem* fs_;
   std::shared_ptr<File> file_;
   std::string path_;
+  bool reused_;
+  uint64_t offset_ = 0;  // where a reused file's next append goes
 };
 
 class FaultFileSystem::Readable : public ReadableFile {
@@ -81,6 +85,19 @@ Result<std::unique_ptr<WritableFile>> FaultFileSystem::ReopenWritable(const std:
   auto file = Find(path);
   if (!file) return Fail(ENOENT, "open", path);
   return std::unique_ptr<WritableFile>(new Writable(this, file, path));
+}
+
+Result<std::unique_ptr<WritableFile>> FaultFileSystem::ReuseWritable(const std::string& old_path,
+                                                                    const std::string& path) {
+  std::lock_guard lock(mu_);
+  CORELOG_TRY(CheckAlive("reuse", old_path));
+  auto file = Find(old_path);
+  if (!file) return Fail(ENOENT, "reuse", old_path);
+  if (files_.count(path)) return Fail(EEXIST, "reuse", path);
+  files_.erase(old_path);
+  files_[path] = file;
+  file->linked_durably = false;
+  return std::unique_ptr<WritableFile>(new Writable(this, file, path, /*reused=*/true));
 }
 
 Result<std::unique_ptr<ReadableFile>> FaultFileSystem::OpenReadable(const std::string& path) {
@@ -156,7 +173,7 @@ bool FaultFileSystem::Exists(const std::string& path) {
 }
 
 Status FaultFileSystem::AppendTo(const std::shared_ptr<File>& file, const std::string& path,
-                                 std::string_view data) {
+                                 std::string_view data, uint64_t* at) {
   std::function<void()> hook;
   {
     std::lock_guard lock(mu_);
@@ -170,8 +187,12 @@ Status FaultFileSystem::AppendTo(const std::shared_ptr<File>& file, const std::s
   uint64_t used = 0;
   for (const auto& [p, f] : files_) used += f->data.size();
   uint64_t room = used >= space_limit_ ? 0 : space_limit_ - used;
-  last_write_ = {path, file->data.size(), std::min<uint64_t>(room, data.size())};
-  file->data.append(data.substr(0, static_cast<size_t>(last_write_.size)));
+  const uint64_t offset = at != nullptr ? *at : file->data.size();
+  last_write_ = {path, offset, std::min<uint64_t>(room, data.size())};
+  const size_t n = static_cast<size_t>(last_write_.size);
+  if (file->data.size() < offset + n) file->data.resize(offset + n);
+  file->data.replace(offset, n, data.substr(0, n));
+  if (at != nullptr) *at += n;
   if (data.size() > room) return Fail(ENOSPC, "write", path);
   return Ok();
 }
@@ -191,9 +212,11 @@ Status FaultFileSystem::SyncFile(const std::shared_ptr<File>& file, const std::s
   return Ok();
 }
 
-Status FaultFileSystem::CloseFile(const std::shared_ptr<File>& file, const std::string& path) {
+Status FaultFileSystem::CloseFile(const std::shared_ptr<File>& file, const std::string& path,
+                                  const uint64_t* cut) {
   {
     std::lock_guard lock(mu_);
+    if (cut != nullptr && *cut < file->data.size()) file->data.resize(*cut);
     if (file->durable == file->data) return Ok();
   }
   return SyncFile(file, path);

@@ -26,6 +26,8 @@ class FaultFileSystem : public FileSystem {
 
   Result<std::unique_ptr<WritableFile>> NewWritable(const std::string& path) override;
   Result<std::unique_ptr<WritableFile>> ReopenWritable(const std::string& path) override;
+  Result<std::unique_ptr<WritableFile>> ReuseWritable(const std::string& old_path,
+                                                      const std::string& path) override;
   Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& path) override;
   Status Truncate(const std::string& path, uint64_t size) override;
   Status Rename(const std::string& from, const std::string& to) override;
@@ -72,10 +74,13 @@ class FaultFileSystem : public FileSystem {
   class Writable;
   class Readable;
 
-  Status AppendTo(const std::shared_ptr<File>& file, const std::string& path, std::string_view data);
+  // Writes at `*at` (and advances it), or at the end when `at` is null.
+  Status AppendTo(const std::shared_ptr<File>& file, const std::string& path, std::string_view data,
+                  uint64_t* at);
   Status SyncFile(const std::shared_ptr<File>& file, const std::string& path);
   // A close syncs what is not yet durable; a clean file's counts no sync.
-  Status CloseFile(const std::shared_ptr<File>& file, const std::string& path);
+  // A reused file is first cut at `*cut`.
+  Status CloseFile(const std::shared_ptr<File>& file, const std::string& path, const uint64_t* cut);
   Status CheckAlive(const std::string& what, const std::string& path) const;
   std::shared_ptr<File> Find(const std::string& path) const;
 

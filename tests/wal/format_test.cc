@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "common/coding.h"
 #include "common/crc32c.h"
 
 namespace corelog::wal {
@@ -128,6 +129,24 @@ TEST(WalFormat, EverySegmentHeaderByteIsCoveredByTheChecksum) {
     bad[i] = static_cast<char>(bad[i] ^ 0x10);
     EXPECT_FALSE(DecodeSegmentHeader(bad).has_value()) << "byte " << i;
   }
+}
+
+// A segment written over an older one's file says so in a version-2 header;
+// every other segment keeps the version-1 bytes.
+TEST(WalFormat, OnlyAReusedSegmentsHeaderIsVersionTwoWithItsFlag) {
+  SegmentHeader h{1, 2, 3, 4, 5};
+  const std::string plain = EncodeSegmentHeader(h);
+  h.reused = true;
+  const std::string reused = EncodeSegmentHeader(h);
+  EXPECT_EQ(DecodeLE<uint16_t>(plain.data() + 8), 1);
+  EXPECT_EQ(DecodeLE<uint32_t>(plain.data() + 48), 0u);
+  EXPECT_EQ(DecodeLE<uint16_t>(reused.data() + 8), 2);
+  EXPECT_EQ(DecodeLE<uint32_t>(reused.data() + 48), 1u);
+  auto decoded = DecodeSegmentHeader(reused);
+  ASSERT_TRUE(decoded);
+  EXPECT_TRUE(decoded->reused);
+  EXPECT_EQ(decoded->base_sequence, 5u);
+  EXPECT_FALSE(DecodeSegmentHeader(plain)->reused);
 }
 
 TEST(WalFormat, ShortBytesAreToldApartFromBadChecksum) {

@@ -14,21 +14,11 @@ namespace {
 
 using testing::FaultFileSystem;
 using testing::MemOptions;
+using testing::MustCreate;
+using testing::MustOpen;
 using testing::Payloads;
 using testing::ReadCore;
 using testing::TempDir;
-
-std::unique_ptr<Manager> MustCreate(const Options& options) {
-  auto manager = Manager::Create(options);
-  EXPECT_TRUE(manager) << manager.error().message();
-  return manager ? std::move(*manager) : nullptr;
-}
-
-std::unique_ptr<Manager> MustOpen(const Options& options) {
-  auto manager = Manager::Open(options);
-  EXPECT_TRUE(manager) << manager.error().message();
-  return manager ? std::move(*manager) : nullptr;
-}
 
 // A one-core in-memory WAL of 200-byte segments (about three 60-byte
 // entries each) holding `count` synced entries, the i-th filled with 'a' + i;

@@ -10,22 +10,12 @@ namespace {
 
 using testing::FaultFileSystem;
 using testing::MemOptions;
+using testing::MustCreate;
+using testing::MustOpen;
 using testing::Payloads;
 using testing::ReadCore;
 
 using Strings = std::vector<std::string>;
-
-std::unique_ptr<Manager> MustCreate(const Options& options) {
-  auto manager = Manager::Create(options);
-  EXPECT_TRUE(manager) << manager.error().message();
-  return std::move(*manager);
-}
-
-std::unique_ptr<Manager> MustOpen(const Options& options) {
-  auto manager = Manager::Open(options);
-  EXPECT_TRUE(manager) << manager.error().message();
-  return manager ? std::move(*manager) : nullptr;
-}
 
 // One core holding "a", "b", "c" (each synced); returns the entries' end positions.
 std::vector<uint64_t> WriteThree(const Options& options) {

@@ -32,6 +32,18 @@ inline Options MemOptions(FaultFileSystem* fs, uint32_t cores = 2) {
 
 using corelog::testing::TempDir;
 
+inline std::unique_ptr<Manager> MustCreate(const Options& options) {
+  auto manager = Manager::Create(options);
+  EXPECT_TRUE(manager) << manager.error().message();
+  return manager ? std::move(*manager) : nullptr;
+}
+
+inline std::unique_ptr<Manager> MustOpen(const Options& options) {
+  auto manager = Manager::Open(options);
+  EXPECT_TRUE(manager) << manager.error().message();
+  return manager ? std::move(*manager) : nullptr;
+}
+
 // Every entry of `core` under the options' policy; fails the test on error.
 inline std::vector<OwnedEntry> ReadCore(const Options& options, uint32_t core) {
   std::vector<OwnedEntry> out;
@@ -95,6 +107,10 @@ class ForwardingFileSystem : public FileSystem {
   Result<std::unique_ptr<WritableFile>> NewWritable(const std::string& p) override { return real_->NewWritable(p); }
   Result<std::unique_ptr<WritableFile>> ReopenWritable(const std::string& p) override {
     return real_->ReopenWritable(p);
+  }
+  Result<std::unique_ptr<WritableFile>> ReuseWritable(const std::string& old_path,
+                                                      const std::string& p) override {
+    return real_->ReuseWritable(old_path, p);
   }
   Result<std::unique_ptr<ReadableFile>> OpenReadable(const std::string& p) override {
     return real_->OpenReadable(p);
