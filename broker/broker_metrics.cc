@@ -40,7 +40,9 @@ metrics::WalSample SampleWal(wal::Manager& wal, uint32_t core) {
                             w.segment_count(),
                             end - std::min(oldest, end),
                             w.stats().read_memory_bytes.load(std::memory_order_relaxed),
-                            w.stats().read_disk_bytes.load(std::memory_order_relaxed)};
+                            w.stats().read_disk_bytes.load(std::memory_order_relaxed),
+                            w.stats().new_segments.load(std::memory_order_relaxed),
+                            w.stats().reused_segments.load(std::memory_order_relaxed)};
 }
 
 std::vector<metrics::PartitionSample> SamplePartitions(const TopicRegistry& topics) {

@@ -68,6 +68,10 @@ std::vector<prometheus::MetricFamily> WalMetrics::Collect() const {
                          "WAL entry bytes read back for fetches, by where they came from: "
                          "memory (the tail cache) or disk (the segment files).",
                          MetricType::Counter);
+  auto rolls = MakeFamily("corelog_wal_segment_rolls_total",
+                          "WAL segment rolls, by the file the next segment went to: a new one, "
+                          "or a spare (a reclaimed segment's file, written over).",
+                          MetricType::Counter);
   auto failures = MakeFamily("corelog_wal_failures_total",
                              "Failed WAL writes or fsyncs (each one poisons the core's WAL).",
                              MetricType::Counter);
@@ -90,12 +94,18 @@ std::vector<prometheus::MetricFamily> WalMetrics::Collect() const {
       labels.push_back({"source", source});
       AddCounter(read, std::move(labels), static_cast<double>(bytes));
     }
+    for (auto [file, count] : {std::pair{"new", samples[i].new_segments},
+                               std::pair{"spare", samples[i].reused_segments}}) {
+      LabelList labels = CoreLabel(i);
+      labels.push_back({"file", file});
+      AddCounter(rolls, std::move(labels), static_cast<double>(count));
+    }
     AddCounter(failures, CoreLabel(i), static_cast<double>(c.failures()));
   }
   return {std::move(written),  std::move(synced), std::move(lag),
           std::move(fsync),    std::move(write),  std::move(group),
           std::move(segments), std::move(disk),   std::move(read),
-          std::move(failures)};
+          std::move(rolls),    std::move(failures)};
 }
 
 }  // namespace corelog::metrics

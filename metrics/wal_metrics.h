@@ -74,6 +74,10 @@ struct WalSample {
   // from its segment files. Zero without a sampler.
   uint64_t read_memory_bytes = 0;
   uint64_t read_disk_bytes = 0;
+  // Segment rolls since open, to a new file or over a spare. Zero without a
+  // sampler.
+  uint64_t new_segments = 0;
+  uint64_t reused_segments = 0;
 };
 // Called at scrape on the scraping thread, once per core.
 using WalSampler = std::function<WalSample(uint32_t core)>;

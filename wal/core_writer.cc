@@ -324,6 +324,7 @@ Status CoreWriter::SwitchFile(const SegmentMark& mark) {
   }
   CORELOG_TRY(fs_->SyncDir(CoreDirectory(options_, core_)));
   file_segment_ = mark.number;
+  (mark.spare.empty() ? stats_.new_segments : stats_.reused_segments).fetch_add(1, std::memory_order_relaxed);
   return Ok();
 }
 

@@ -40,6 +40,10 @@ struct CoreStats {
   std::atomic<uint64_t> synced_bytes{0};   // entry bytes made durable since open
   std::atomic<uint64_t> syncs{0};          // group commits (fdatasync calls)
   std::atomic<uint64_t> failures{0};       // failed writes or fsyncs (0 or 1: it poisons)
+  // Segment rolls since open: to a new file, or to one written over a spare
+  // (Options::spare_segments).
+  std::atomic<uint64_t> new_segments{0};
+  std::atomic<uint64_t> reused_segments{0};
   // Data entry bytes read back by Manager::AppendDataPayload, from the tail
   // cache or from the segment files; counted by the readers' threads.
   mutable std::atomic<uint64_t> read_memory_bytes{0};

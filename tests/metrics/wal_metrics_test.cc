@@ -101,7 +101,7 @@ TEST(WalMetricsTest, SamplerReplacesOwnTotalsButNotHistograms) {
   m.core(0).OnWrite(5);
   m.core(0).OnSync(5, std::chrono::microseconds(100));
   m.SetSampler([](uint32_t core) {
-    return WalSample{1000 + core, 900 + core, 5000 + core, 2 + core, 4096, 70 + core, 30};
+    return WalSample{1000 + core, 900 + core, 5000 + core, 2 + core, 4096, 70 + core, 30, 5, 7 + core};
   });
   auto e = Parse(Text(m));
   EXPECT_EQ(e.Value(R"(corelog_wal_written_bytes_total{core="1"})"), 1001);
@@ -111,6 +111,8 @@ TEST(WalMetricsTest, SamplerReplacesOwnTotalsButNotHistograms) {
   EXPECT_EQ(e.Value(R"(corelog_wal_disk_bytes{core="0"})"), 4096);
   EXPECT_EQ(e.Value(R"(corelog_wal_read_bytes_total{core="1",source="memory"})"), 71);
   EXPECT_EQ(e.Value(R"(corelog_wal_read_bytes_total{core="0",source="disk"})"), 30);
+  EXPECT_EQ(e.Value(R"(corelog_wal_segment_rolls_total{core="0",file="new"})"), 5);
+  EXPECT_EQ(e.Value(R"(corelog_wal_segment_rolls_total{core="1",file="spare"})"), 8);
   EXPECT_EQ(e.Value(R"(corelog_wal_fsync_duration_seconds_count{core="0"})"), 1);
   EXPECT_EQ(m.Sample()[1].position, 5001u);
 }

@@ -94,6 +94,9 @@ TEST(WalSpareSegments, ReclaimedSegmentsBecomeSparesThatNewSegmentsAreWrittenOve
   // With no spare left, segment 6 is a new file.
   for (const std::string& p : AppendSynced(m.get(), 18, 19)) expected.push_back(p);
   EXPECT_FALSE(HeaderSaysReused(&fs, SegmentPath(options, 0, 6)));
+  // Rolls to segments 1, 2, 3 and 6 made new files; 4 and 5 took spares.
+  EXPECT_EQ(m->writer(0).stats().new_segments.load(), 4u);
+  EXPECT_EQ(m->writer(0).stats().reused_segments.load(), 2u);
   EXPECT_EQ(Payloads(ReadCore(options, 0)), expected);
   m.reset();
   m = MustOpen(options);
@@ -216,7 +219,9 @@ TEST(WalSpareSegments, DirectIoSegmentsWrittenOverSparesRecoverFromACrashCopy) {
     for (int i = 0; i < n; ++i) {
       written.push_back(std::string(3000 + i, static_cast<char>(seed + i % 20)));
       ASSERT_TRUE(m->writer(0).AppendData(0, static_cast<int64_t>(written.size()), written.back()));
-      if (i % 3 == 2) ASSERT_TRUE(m->SyncAll());
+      if (i % 3 == 2) {
+        ASSERT_TRUE(m->SyncAll());
+      }
     }
     ASSERT_TRUE(m->SyncAll());
   };
