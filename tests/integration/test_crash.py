@@ -41,8 +41,8 @@ def seed():
     return s
 
 
-def dir_bytes(path):
-    return sum(f.stat().st_size for f in pathlib.Path(path).rglob("*")
+def dir_bytes(path, pattern="*"):
+    return sum(f.stat().st_size for f in pathlib.Path(path).rglob(pattern)
                if f.is_file())
 
 
@@ -213,17 +213,30 @@ def test_wal_shrinks_with_retention_and_restart_replays_only_the_tail(
     assert producer.flush(300) == 0
     ingest = time.monotonic() - t0
     assert not failures, failures[:3]
-    # A few retention checks and checkpoints later the WAL holds what the
-    # topic retains plus segment granularity and the unchecked tail.
+    # A few retention checks and checkpoints later the WAL's segments hold
+    # what the topic retains plus segment granularity and the unchecked
+    # tail. Reclaimed segments beside them wait as spares (at most 4 per
+    # core by default), and new segments are written over them.
     mib = 1 << 20
     deadline = time.monotonic() + 30
-    settled = dir_bytes(wal_dir)
+    settled = dir_bytes(wal_dir, "*.wal")
     while settled >= 80 * mib and time.monotonic() < deadline:
         time.sleep(0.1)
-        settled = dir_bytes(wal_dir)
+        settled = dir_bytes(wal_dir, "*.wal")
+    spares = list(wal_dir.rglob("*.wal.spare"))
     print(f"ingested {total // mib} MiB in {ingest:.1f} s; WAL peak "
-          f"{peak / mib:.1f} MiB, after retention {settled / mib:.1f} MiB")
+          f"{peak / mib:.1f} MiB, after retention {settled / mib:.1f} MiB "
+          f"in segments, {len(spares)} spares")
     assert settled < 80 * mib, f"WAL holds {settled / mib:.1f} MiB"
+    assert len(spares) <= 4 * 2, spares
+    assert all(f.stat().st_size <= 16 * mib for f in spares)
+    # Segments that roll from now on are written over those spares.
+    produce(n // 5)
+    assert producer.flush(300) == 0
+    reused = sum(float(v) for v in re.findall(
+        r'^corelog_wal_segment_rolls_total\{[^}]*file="spare"[^}]*\} (\S+)$',
+        broker.scrape(), re.M))
+    assert reused > 0, "no segment was written over a spare"
     # A checkpoint covers every record acknowledged so far.
     deadline = time.monotonic() + 30
     while checkpoint_lag(broker) > mib and time.monotonic() < deadline:
@@ -242,6 +255,8 @@ def test_wal_shrinks_with_retention_and_restart_replays_only_the_tail(
         md = conn.metadata([topic], allow_auto_topic_creation=False)
     took = time.monotonic() - t0
     assert md["topics"][topic]["error"] == w.NONE
+    # Spares are deleted when the WAL opens: they hold nothing to replay.
+    assert not list(wal_dir.rglob("*.wal.spare"))
     log = broker.log_paths[-1].read_text()
     replay = [line.split(" INFO ")[-1] for line in log.splitlines()
               if "recovery replayed" in line]
