@@ -277,12 +277,13 @@ std::string HttpGet(const std::string& hostport, const std::string& path) {
   return body == std::string::npos ? "" : reply.substr(body + 4);
 }
 
-// Sum over all label sets of metric `name` in a Prometheus text exposition.
-std::optional<double> MetricSum(const std::string& text, const std::string& name) {
+// Sum over the label sets of metric `name` in a Prometheus text exposition
+// (only those whose line contains `label`, when given).
+std::optional<double> MetricSum(const std::string& text, const std::string& name, const std::string& label = "") {
   std::istringstream lines(text);
   std::optional<double> sum;
   for (std::string line; std::getline(lines, line);) {
-    if (line.rfind(name, 0) != 0) continue;
+    if (line.rfind(name, 0) != 0 || line.find(label) == std::string::npos) continue;
     char next = line.size() > name.size() ? line[name.size()] : '\0';
     if (next != '{' && next != ' ') continue;
     auto space = line.rfind(' ');
@@ -521,9 +522,10 @@ void RecoveryRound(int round, uint64_t bytes) {
 // Starts a server with a fresh data directory, returns fn(server) and stops
 // it; a throwing fn gets the server killed. The directory goes either way.
 template <class Fn>
-auto WithServer(const std::string& name, const std::string& binary, Fn fn) {
+auto WithServer(const std::string& name, const std::string& binary, Fn fn,
+                const std::vector<std::string>& extra = {}) {
   const std::string dir = g_flags.work + "/" + name + "-data";
-  Server s = Start(name, binary, dir);
+  Server s = Start(name, binary, dir, extra);
   try {
     auto result = fn(s);
     Stop(s);
@@ -600,6 +602,41 @@ void Round(const SizePlan& plan, int round, double* group_commit) {
   Keep("group commit bytes " + label, b.all.group_commit());
 }
 
+// The paced load of a latency round once retention reclaims WAL segments
+// as fast as producers write them: the broker keeps 64 MB per partition,
+// takes a flat-out warm-up of several segments' worth, then the paced load
+// into the same topic. `spares` is wal.spare.segments ("" = corelogd's
+// default); with "0" every reclaimed segment is deleted as it goes.
+struct RetentionRun {
+  ProduceRun half;
+  double new_rolls = 0, spare_rolls = 0;  // segment rolls during the paced run
+};
+
+RetentionRun UnderRetention(const Load& load, double seconds, const std::string& spares) {
+  std::vector<std::string> extra = {"-o", "log.retention.bytes=64000000", "-o",
+                                    "log.retention.check.interval.ms=100"};
+  if (!spares.empty()) extra.insert(extra.end(), {"-o", "wal.spare.segments=" + spares});
+  const uint64_t warm_up = (g_flags.quick ? 1000 : 1500) << 20;
+  return WithServer(
+      "corelogd", Bin("broker/corelogd"),
+      [&](const Server& b) {
+        Produce(b, "bench-retained", warm_up / 1024, 1024, Load{.linger_ms = 0, .max_in_flight = 5});
+        auto rolls = [&b](const std::string& file) {
+          return MetricSum(HttpGet(b.metrics, "/metrics"), "corelog_wal_segment_rolls_total",
+                           "file=\"" + file + "\"")
+              .value_or(0);
+        };
+        RetentionRun r;
+        r.new_rolls = -rolls("new");
+        r.spare_rolls = -rolls("spare");
+        r.half = MeasureProduce(b, "bench-retained", static_cast<uint64_t>(load.rate * seconds), 1024, load);
+        r.new_rolls += rolls("new");
+        r.spare_rolls += rolls("spare");
+        return r;
+      },
+      extra);
+}
+
 // acks=all latency at half of the saturating rate, against raw fdatasync
 // latency at the group-commit size the broker used under that load. The
 // client sends as soon as it can (linger.ms=0) with at most 5 requests in
@@ -622,6 +659,8 @@ void LatencyRound(int round, double* group_commit) {
   const ProduceRun mock = WithServer("mock", Bin("tests/tools/mock_broker"), [&](const Server& m) {
     return MeasureProduce(m, "bench-half", static_cast<uint64_t>(half_load.rate * seconds), 1024, half_load);
   });
+  const RetentionRun kept = UnderRetention(half_load, seconds, "");
+  const RetentionRun deleted = UnderRetention(half_load, seconds, "0");
   // The disk's own floor at that rate: an ideal group commit of records
   // arriving as paced, with no broker and no client in the way.
   const Stats floor = Arrivals(half_load.rate, 1024, seconds);
@@ -638,6 +677,12 @@ void LatencyRound(int round, double* group_commit) {
               half.client.at("msgs_per_s"), p50, p99, half.group_commit(), *group_commit, raw_p50, raw_p99,
               a2.at("p99_us"), 2 * raw_p99 + 500, mock.client.at("p50_us"), mock.client.at("p99_us"),
               floor.at("p50_us"), floor.at("p99_us"), floor.at("bytes_per_sync"));
+  for (const auto& [what, r] : {std::pair{"spare segments (default)", &kept}, std::pair{"no spares", &deleted}}) {
+    std::printf("    under retention, %s: p50 %.0f us p99 %.0f us (group commit %.0f B), segment rolls %.0f to "
+                "new files, %.0f over spares\n",
+                what, r->half.client.at("p50_us"), r->half.client.at("p99_us"), r->half.group_commit(),
+                r->new_rolls, r->spare_rolls);
+  }
   std::fflush(stdout);
   if (!stable) return;
   Keep("latency p50 us 1 KB at half load", p50);
@@ -651,6 +696,11 @@ void LatencyRound(int round, double* group_commit) {
   Keep("disk floor p50 us at the same rate", floor.at("p50_us"));
   Keep("disk floor p99 us at the same rate", floor.at("p99_us"));
   Keep("latency p99 / disk floor p99", p99 / floor.at("p99_us"));
+  const double limit = 2 * raw_p99 + 500;
+  Keep("under retention: latency p99 / limit, spare segments (default)", kept.half.client.at("p99_us") / limit);
+  Keep("under retention: latency p99 / limit, no spares", deleted.half.client.at("p99_us") / limit);
+  Keep("under retention: share of segment rolls over spares (default)",
+       kept.spare_rolls / std::max(1.0, kept.spare_rolls + kept.new_rolls));
 }
 
 template <class Fn>
