@@ -89,8 +89,12 @@ void KafkaHandler::Produce(const RequestContext& ctx) {
   state->reply = req->acks != 0;
   if (!state->reply) ctx.respond(Reply::None());
 
-  // The response skeleton is complete before any core writes into it, so the
-  // pointers in `appends` stay valid.
+  // Every vector of the response skeleton is reserved up front, so the
+  // pointers in `appends` stay valid while the loop adds to it. A batch for a
+  // partition this core owns is appended right after its check, while its
+  // bytes are still in this CPU's cache from the CRC; the rest go to their
+  // owners once the loop is done.
+  const int here = cores_->CurrentCore();
   std::vector<Append> appends;
   state->response.topics.reserve(req->topics.size());
   for (const auto& t : req->topics) {
@@ -103,8 +107,13 @@ void KafkaHandler::Produce(const RequestContext& ctx) {
       out.partition_index = p.partition_index;
       out.error_code = Check(topic.get(), p.partition_index, p.records, ctx.version(), req->acks,
                              config_);
-      if (out.error_code == ErrorCode::kNone) {
-        appends.push_back({topic->partitions[p.partition_index], ctx.Writable(p.records), &out});
+      if (out.error_code != ErrorCode::kNone) continue;
+      Append a{topic->partitions[p.partition_index], ctx.Writable(p.records), &out};
+      if (static_cast<int>(a.partition->owner) == here) {
+        state->pending.fetch_add(1);
+        AppendOnOwner(storage_, a, state);
+      } else {
+        appends.push_back(std::move(a));
       }
     }
   }
