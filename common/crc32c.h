@@ -1,7 +1,8 @@
 // CRC-32C (Castagnoli): the checksum of WAL entries and of Kafka RecordBatch
-// v2. Computed with the SSE4.2 crc32 instruction (falls back to a table on
-// CPUs without it). Mask/Unmask store a CRC so that data containing its own
-// CRC, or a zero-filled region, does not verify by accident.
+// v2. Computed with carry-less multiplication where the CPU has AVX-512
+// VPCLMULQDQ, else the SSE4.2 crc32 instruction, else a table. Mask/Unmask
+// store a CRC so that data containing its own CRC, or a zero-filled region,
+// does not verify by accident.
 #pragma once
 
 #include <cstddef>
@@ -24,6 +25,17 @@ uint32_t Combine(uint32_t crc_a, uint32_t crc_b, uint64_t length_b);
 
 // True when the CPU has the SSE4.2 instruction (reported by benchmarks).
 bool HardwareAccelerated();
+
+// The ways Extend can compute the same CRC; it uses the fastest this CPU
+// has. Tests and benchmarks call each through ExtendUsing, which needs
+// Available(method).
+enum class Method {
+  kTable,              // a byte at a time, any CPU
+  kCrc32Instruction,   // SSE4.2 crc32, three streams at once
+  kCarrylessMultiply,  // AVX-512 VPCLMULQDQ folding, for 256 bytes and more
+};
+bool Available(Method method);
+uint32_t ExtendUsing(Method method, uint32_t crc, const void* data, size_t n);
 
 inline constexpr uint32_t kMaskDelta = 0xa282ead8u;
 

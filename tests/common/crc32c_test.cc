@@ -42,21 +42,34 @@ uint32_t BitwiseExtend(uint32_t crc, const std::string& data) {
   return ~c;
 }
 
-// Long inputs take the three-stream path in blocks; lengths around the block
-// and stripe sizes, from odd addresses and a non-zero start, must all give
-// what the definition gives.
+// Every method this CPU has, the one Extend picks among them.
+std::vector<Method> AvailableMethods() {
+  std::vector<Method> out;
+  for (Method m : {Method::kTable, Method::kCrc32Instruction, Method::kCarrylessMultiply}) {
+    if (Available(m)) out.push_back(m);
+  }
+  return out;
+}
+
+// Long inputs take the three-stream path in blocks, or the carry-less
+// folding path in 256-, 64- and 16-byte steps; lengths around each block,
+// stripe and step size, from odd addresses and a non-zero start, must all
+// give what the definition gives, by every method.
 TEST(Crc32c, LongInputsMatchTheDefinitionAroundEveryBlockBoundary) {
   std::string data(3 * 3 * 4096 + 100, '\0');
   for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 2654435761u >> 24);
-  for (size_t length : {4095ul, 4096ul, 8192ul, 12287ul, 12288ul, 12289ul, 12295ul, 24576ul,
-                        24583ul, 3 * 3 * 4096ul + 99}) {
+  for (size_t length : {15ul, 16ul, 17ul, 63ul, 64ul, 255ul, 256ul, 257ul, 271ul, 272ul, 319ul, 320ul,
+                        335ul, 511ul, 512ul, 513ul, 1000ul, 4095ul, 4096ul, 8192ul, 12287ul, 12288ul,
+                        12289ul, 12295ul, 24576ul, 24583ul, 3 * 3 * 4096ul + 99}) {
     for (size_t offset : {0ul, 1ul}) {
       const char* at = data.data() + offset;
       const std::string piece(at, length);
       EXPECT_EQ(Value(at, length), BitwiseExtend(0, piece))
           << "length " << length << " offset " << offset;
-      EXPECT_EQ(Extend(0x12345678u, at, length), BitwiseExtend(0x12345678u, piece))
-          << "length " << length << " offset " << offset;
+      for (Method m : AvailableMethods()) {
+        EXPECT_EQ(ExtendUsing(m, 0x12345678u, at, length), BitwiseExtend(0x12345678u, piece))
+            << "method " << static_cast<int>(m) << " length " << length << " offset " << offset;
+      }
     }
   }
 }
