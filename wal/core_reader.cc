@@ -27,15 +27,18 @@ Result<std::unique_ptr<CoreReader>> CoreReader::Open(const Options& options, uin
 }
 
 // Starts in the newest segment whose header says it begins at or before
-// `from`, so a replay reads only the segments it needs.
+// `from`, so a replay reads only the segments it needs. A header that names
+// another segment is a spare's old one (the crash came before the new
+// header was written): it says nothing of where this file starts.
 Status CoreReader::Locate(uint64_t from) {
   from_position_ = from;
   std::optional<uint64_t> oldest;
   for (size_t i = files_.size(); i-- > 0;) {
     CORELOG_ASSIGN_OR_RETURN(auto segment,
                              SegmentReader::OpenForHeader(FileSystemOf(options_), files_[i].path));
-    if (!segment->header()) continue;
-    oldest = segment->header()->base_position;
+    const auto& h = segment->header();
+    if (!h || h->core_id != core_ || h->segment_number != files_[i].number) continue;
+    oldest = h->base_position;
     if (*oldest <= from) {
       index_ = i;
       return ListSkipped();

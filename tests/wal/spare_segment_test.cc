@@ -167,6 +167,39 @@ TEST(WalSpareSegments, ARenamedSpareNotYetWrittenIsDroppedOnOpen) {
   EXPECT_EQ(Payloads(ReadCore(options, 0)), expected);
 }
 
+// The same crash when a checkpoint covers the whole log: the replay starts
+// where the renamed spare would have begun. Its old header names another
+// segment that began further back, so it must not be where the replay starts:
+// the newest real segment is, and the log ends where that one ends.
+TEST(WalSpareSegments, AReplayFromTheEndSkipsARenamedSpareNotYetWritten) {
+  FaultFileSystem fs;
+  Options options = SpareOptions(&fs);
+  Strings expected;
+  uint64_t end = 0;
+  {
+    auto m = WithTwoSpares(&fs, options, &expected);
+    end = m->writer(0).position();
+  }
+  ASSERT_TRUE(fs.Rename(SparePath(options, 0, 2), SegmentPath(options, 0, 4)));
+  ASSERT_TRUE(fs.SyncDir(CoreDirectory(options, 0)));
+  int replayed = 0;
+  const uint64_t from[] = {end};
+  auto m = Manager::Open(
+      options,
+      [&replayed](const Entry&) {
+        ++replayed;
+        return Ok();
+      },
+      from);
+  ASSERT_TRUE(m) << m.error().message();
+  EXPECT_EQ(replayed, 0);
+  EXPECT_EQ((*m)->writer(0).position(), end);
+  EXPECT_FALSE(fs.Exists(SegmentPath(options, 0, 4)));
+  for (const std::string& p : AppendSynced(m->get(), 12, 14)) expected.push_back(p);
+  m->reset();
+  EXPECT_EQ(Payloads(ReadCore(options, 0)), expected);
+}
+
 TEST(WalSpareSegments, SparesLeftByAnEarlierRunAreDeletedOnOpen) {
   FaultFileSystem fs;
   Options options = SpareOptions(&fs);
