@@ -206,8 +206,7 @@ RecordStore::~RecordStore() = default;
 
 Result<std::unique_ptr<RecordStore>> RecordStore::Open(const std::string& dir) {
   static const bool logged = [] {
-    LOG_INFO("RocksDB checksums use corelog's CRC-32C ("
-             << (RocksDbCrc32cAccelerated() ? "SSE4.2" : "table, no SSE4.2 on this CPU") << ")");
+    LOG_INFO("RocksDB checksums use corelog's CRC-32C (" << RocksDbCrc32cMethod() << ")");
     return true;
   }();
   (void)logged;

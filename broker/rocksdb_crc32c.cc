@@ -19,6 +19,6 @@ uint32_t Extend(uint32_t init_crc, const char* data, size_t n) {
 
 namespace corelog::broker {
 
-bool RocksDbCrc32cAccelerated() { return crc32c::HardwareAccelerated(); }
+const char* RocksDbCrc32cMethod() { return crc32c::Name(crc32c::Fastest()); }
 
 }  // namespace corelog::broker

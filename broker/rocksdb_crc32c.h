@@ -18,9 +18,9 @@
 
 namespace corelog::broker {
 
-// True when the CPU has the crc32 instruction, so RocksDB's checksums use it.
-// RecordStore::Open calls it, which also keeps the definition linked into
+// How RocksDB's checksums are computed on this CPU (crc32c::Name).
+// RecordStore::Open logs it, which also keeps the definition linked into
 // every program that opens the store.
-bool RocksDbCrc32cAccelerated();
+const char* RocksDbCrc32cMethod();
 
 }  // namespace corelog::broker

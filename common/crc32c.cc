@@ -204,8 +204,6 @@ const bool kCarryless = kHardware && __builtin_cpu_supports("avx512f") && __buil
 
 }  // namespace
 
-bool HardwareAccelerated() { return kHardware; }
-
 bool Available(Method method) {
   switch (method) {
     case Method::kTable:
@@ -221,6 +219,18 @@ bool Available(Method method) {
 Method Fastest() {
   if (kCarryless) return Method::kCarrylessMultiply;
   return kHardware ? Method::kCrc32Instruction : Method::kTable;
+}
+
+const char* Name(Method method) {
+  switch (method) {
+    case Method::kTable:
+      return "table";
+    case Method::kCrc32Instruction:
+      return "SSE4.2";
+    case Method::kCarrylessMultiply:
+      return "AVX-512 VPCLMULQDQ";
+  }
+  return "?";
 }
 
 uint32_t ExtendUsing(Method method, uint32_t crc, const void* data, size_t n) {

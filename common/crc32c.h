@@ -23,18 +23,17 @@ inline uint32_t Value(std::span<const std::byte> s) { return Extend(0, s.data(),
 // pass over the rest.
 uint32_t Combine(uint32_t crc_a, uint32_t crc_b, uint64_t length_b);
 
-// True when the CPU has the SSE4.2 instruction (reported by benchmarks).
-bool HardwareAccelerated();
-
-// The ways Extend can compute the same CRC; it uses the fastest this CPU
-// has. Tests and benchmarks call each through ExtendUsing, which needs
-// Available(method).
+// The ways Extend can compute the same CRC; it uses Fastest(). Tests call
+// each through ExtendUsing, which needs Available(method).
 enum class Method {
   kTable,              // a byte at a time, any CPU
   kCrc32Instruction,   // SSE4.2 crc32, three streams at once
   kCarrylessMultiply,  // AVX-512 VPCLMULQDQ folding, for 256 bytes and more
 };
 bool Available(Method method);
+Method Fastest();
+// For logs: "AVX-512 VPCLMULQDQ", "SSE4.2" or "table".
+const char* Name(Method method);
 uint32_t ExtendUsing(Method method, uint32_t crc, const void* data, size_t n);
 
 inline constexpr uint32_t kMaskDelta = 0xa282ead8u;

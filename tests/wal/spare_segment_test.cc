@@ -80,6 +80,13 @@ std::unique_ptr<Manager> WithTwoSpares(FaultFileSystem* fs, const Options& optio
   return m;
 }
 
+// After WithTwoSpares, a crash right after SwitchFile: spare 2 carries
+// segment 4's name, and still its old header and entries.
+void CrashAfterSwitchingToASpare(FaultFileSystem* fs, const Options& options) {
+  ASSERT_TRUE(fs->Rename(SparePath(options, 0, 2), SegmentPath(options, 0, 4)));
+  ASSERT_TRUE(fs->SyncDir(CoreDirectory(options, 0)));
+}
+
 TEST(WalSpareSegments, ReclaimedSegmentsBecomeSparesThatNewSegmentsAreWrittenOver) {
   FaultFileSystem fs;
   Options options = SpareOptions(&fs);
@@ -157,10 +164,7 @@ TEST(WalSpareSegments, ARenamedSpareNotYetWrittenIsDroppedOnOpen) {
   {
     auto m = WithTwoSpares(&fs, options, &expected);
   }
-  // A crash right after SwitchFile: the spare carries its new name, and
-  // still its old header and entries.
-  ASSERT_TRUE(fs.Rename(SparePath(options, 0, 2), SegmentPath(options, 0, 4)));
-  ASSERT_TRUE(fs.SyncDir(CoreDirectory(options, 0)));
+  CrashAfterSwitchingToASpare(&fs, options);
   auto m = MustOpen(options);
   EXPECT_FALSE(fs.Exists(SegmentPath(options, 0, 4)));
   EXPECT_EQ(m->writer(0).segment_count(), 1u);
@@ -180,8 +184,7 @@ TEST(WalSpareSegments, AReplayFromTheEndSkipsARenamedSpareNotYetWritten) {
     auto m = WithTwoSpares(&fs, options, &expected);
     end = m->writer(0).position();
   }
-  ASSERT_TRUE(fs.Rename(SparePath(options, 0, 2), SegmentPath(options, 0, 4)));
-  ASSERT_TRUE(fs.SyncDir(CoreDirectory(options, 0)));
+  CrashAfterSwitchingToASpare(&fs, options);
   int replayed = 0;
   const uint64_t from[] = {end};
   auto m = Manager::Open(
