@@ -26,6 +26,10 @@ Result<std::unique_ptr<CoreReader>> CoreReader::Open(const Options& options, uin
   return reader;
 }
 
+bool CoreReader::NamesFile(const SegmentHeader& h, size_t index) const {
+  return h.core_id == core_ && h.segment_number == files_[index].number;
+}
+
 // Starts in the newest segment whose header says it begins at or before
 // `from`, so a replay reads only the segments it needs. A header that names
 // another segment is a spare's old one (the crash came before the new
@@ -37,7 +41,7 @@ Status CoreReader::Locate(uint64_t from) {
     CORELOG_ASSIGN_OR_RETURN(auto segment,
                              SegmentReader::OpenForHeader(FileSystemOf(options_), files_[i].path));
     const auto& h = segment->header();
-    if (!h || h->core_id != core_ || h->segment_number != files_[i].number) continue;
+    if (!h || !NamesFile(*h, i)) continue;
     oldest = h->base_position;
     if (*oldest <= from) {
       index_ = i;
@@ -58,7 +62,7 @@ Status CoreReader::ListSkipped() {
     CORELOG_ASSIGN_OR_RETURN(auto segment,
                              SegmentReader::OpenForHeader(FileSystemOf(options_), files_[i].path));
     const auto& h = segment->header();
-    if (!h || h->core_id != core_ || h->segment_number != files_[i].number) {
+    if (!h || !NamesFile(*h, i)) {
       CORELOG_TRY(Problem(Errc::kCorruption, "segment " + files_[i].path +
                                                  " has a damaged header; it is left unlisted"));
       continue;
@@ -107,7 +111,7 @@ Status CoreReader::OpenSegment() {
 
 Status CoreReader::AcceptHeader(const SegmentHeader& h) {
   const SegmentFile& file = files_[index_];
-  if (h.core_id != core_ || h.segment_number != file.number) {
+  if (!NamesFile(h, index_)) {
     return HandleBadHeader(MakeError(
         Errc::kCorruption, "header names core " + std::to_string(h.core_id) + " segment " +
                                std::to_string(h.segment_number)));

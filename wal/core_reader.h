@@ -70,6 +70,9 @@ class CoreReader {
  private:
   CoreReader(const Options& options, uint32_t core, std::vector<SegmentFile> files);
   Status Locate(uint64_t from_position);
+  // True when `h` is the header of files_[index]: a spare's old header, or
+  // a file under the wrong name, names another segment.
+  bool NamesFile(const SegmentHeader& h, size_t index) const;
   Status ListSkipped();
   Status OpenSegment();
   Status AcceptHeader(const SegmentHeader& header);
