@@ -1,5 +1,6 @@
 #include "wal/tail_cache.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace corelog::wal {
@@ -12,6 +13,19 @@ int64_t NowNs() {
 }
 
 }  // namespace
+
+// The first batch a reader wants kept needs a buffer beside the writer's
+// two. Faulting one in then would cost the writer milliseconds in the
+// middle of the traffic; it is faulted in here, once, instead.
+TailCache::TailCache(size_t capacity) : capacity_(capacity) {
+  const size_t first = AlignDown(capacity_);
+  if (first == 0) return;
+  WriteBuffer buffer;
+  buffer.Reserve(first);
+  buffer.Prefault();
+  free_bytes_ = buffer.capacity();
+  free_.push_back(std::move(buffer));
+}
 
 bool TailCache::ReadRecently() const {
   const int64_t last = last_read_ns_.load(std::memory_order_relaxed);
@@ -42,28 +56,52 @@ WriteBuffer TailCache::Keep(WriteBuffer bytes, uint64_t end, std::span<const Hol
   const size_t kept_capacity = bytes.capacity();
   batch.bytes = std::make_shared<WriteBuffer>(std::move(bytes));
 
-  // The largest buffer let go is the one handed back, and a new one is as
-  // large as the batch just kept: buffers that grow as a batch fills are
-  // copied and reallocated, which at line rate churns fresh pages.
+  // The largest free buffer is the one handed back when it is as large as
+  // the batch just kept; else a new one that large: buffers that grow as a
+  // batch fills are copied and reallocated, which at line rate churns
+  // fresh pages.
   WriteBuffer spare;
   {
     std::lock_guard lock(mu_);
     held_ += kept_capacity;
     batches_.push_back(std::move(batch));
-    while (held_ > capacity_) {
-      std::shared_ptr<WriteBuffer>& evicted = batches_.front().bytes;
-      held_ -= evicted->capacity();
-      // Readers take references only under the lock, so a sole owner here
-      // stays the sole owner.
-      if (evicted.use_count() == 1 && evicted->capacity() > spare.capacity()) {
-        spare = std::move(*evicted);
-      }
-      batches_.pop_front();
+    while (held_ > capacity_) EvictOldestLocked();
+    SortFreeLocked();
+    if (!free_.empty() && free_.front().capacity() >= kept_capacity) {
+      free_bytes_ -= free_.front().capacity();
+      spare = std::move(free_.front());
+      free_.erase(free_.begin());
     }
+    TrimFreeLocked();
   }
   spare.clear();
   spare.Reserve(kept_capacity);
   return spare;
+}
+
+void TailCache::EvictOldestLocked() {
+  std::shared_ptr<WriteBuffer>& evicted = batches_.front().bytes;
+  held_ -= evicted->capacity();
+  // Readers take references only under the lock, so a sole owner here
+  // stays the sole owner.
+  if (evicted.use_count() == 1) {
+    free_bytes_ += evicted->capacity();
+    free_.push_back(std::move(*evicted));
+  }
+  batches_.pop_front();
+}
+
+void TailCache::SortFreeLocked() {
+  std::sort(free_.begin(), free_.end(),
+            [](const WriteBuffer& a, const WriteBuffer& b) { return a.capacity() > b.capacity(); });
+}
+
+void TailCache::TrimFreeLocked() {
+  SortFreeLocked();
+  while (!free_.empty() && held_ + free_bytes_ > capacity_) {
+    free_bytes_ -= free_.back().capacity();
+    free_.pop_back();
+  }
 }
 
 bool TailCache::Read(uint64_t position, uint64_t end,
@@ -93,8 +131,19 @@ bool TailCache::Read(uint64_t position, uint64_t end,
 
 void TailCache::Clear() {
   std::lock_guard lock(mu_);
-  batches_.clear();
-  held_ = 0;
+  if (batches_.empty()) return;
+  while (!batches_.empty()) EvictOldestLocked();
+  TrimFreeLocked();
+}
+
+size_t TailCache::held_bytes() const {
+  std::lock_guard lock(mu_);
+  return held_;
+}
+
+size_t TailCache::free_bytes() const {
+  std::lock_guard lock(mu_);
+  return free_bytes_;
 }
 
 }  // namespace corelog::wal

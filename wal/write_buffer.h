@@ -48,6 +48,12 @@ class WriteBuffer {
     }
   }
 
+  // Writes every page of the memory once, so that filling it later takes
+  // no page faults.
+  void Prefault() {
+    if (capacity_ > 0) std::memset(mem_.get(), 0, capacity_);
+  }
+
   // Makes room for `n` more bytes at the end and returns where they go; the
   // caller writes all of them.
   char* Extend(size_t n) {
