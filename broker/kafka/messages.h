@@ -280,6 +280,9 @@ struct FetchResponse {
 
   static Result<FetchResponse> Decode(Reader& r, int16_t version);
   void Encode(Writer& w, int16_t version) const;
+  // At least the size of the body Encode writes, at any version: lets the
+  // encoder size its buffer once for a response that may run to megabytes.
+  size_t EncodedSizeBound() const;
   bool operator==(const FetchResponse&) const = default;
 };
 

@@ -273,6 +273,24 @@ void FetchResponse::Encode(Writer& w, int16_t version) const {
   w.EmptyTaggedFields(flex);
 }
 
+// Fixed fields, counted at their widest: varint lengths as 5 bytes, and
+// a tagged-field section as 1.
+size_t FetchResponse::EncodedSizeBound() const {
+  constexpr size_t kTop = 4 + 2 + 4 + 5 + 1;
+  constexpr size_t kTopic = 5 + 5 + 1;
+  constexpr size_t kPartition = 4 + 2 + 8 + 8 + 8 + 5 + 4 + 5 + 1;
+  constexpr size_t kAborted = 8 + 8 + 1;
+  size_t size = kTop;
+  for (const Topic& t : topics) {
+    size += kTopic + t.name.size();
+    for (const Partition& p : t.partitions) {
+      size += kPartition + p.records.size();
+      if (p.aborted_transactions) size += kAborted * p.aborted_transactions->size();
+    }
+  }
+  return size;
+}
+
 // ---- ListOffsets ----
 
 Result<ListOffsetsRequest> ListOffsetsRequest::Decode(Reader& r, int16_t version) {

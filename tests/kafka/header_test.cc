@@ -109,6 +109,33 @@ TEST(Header, ResponseFrameDecodesWhatTheBrokerEncodes) {
   EXPECT_EQ(decoded->body, resp);
 }
 
+// A fetch response's frame is sized once, up front: at every version the
+// buffer keeps exactly the capacity reserved for it, which it would have
+// outgrown had the bound been too small.
+TEST(Header, AFetchResponseFrameIsSizedOnceAtEveryVersion) {
+  FetchResponse resp;
+  resp.session_id = 3;
+  for (int t = 0; t < 3; ++t) {
+    auto& topic = resp.topics.emplace_back();
+    topic.name = std::string(5 + 40 * t, 'n');
+    for (int p = 0; p < 4; ++p) {
+      FetchResponse::Partition part;
+      part.partition_index = p;
+      part.records = std::string(static_cast<size_t>(1 + 3000 * p * t), 'r');
+      if (p == 2) part.aborted_transactions = std::vector<FetchResponse::AbortedTransaction>(3);
+      topic.partitions.push_back(std::move(part));
+    }
+  }
+  for (int16_t v = FetchResponse::kMinVersion; v <= FetchResponse::kMaxVersion; ++v) {
+    SCOPED_TRACE(v);
+    std::string frame = EncodeResponseFrame(RequestHeader{1, v, 5, "x"}, resp);
+    EXPECT_EQ(frame.capacity(), kMaxResponseHeaderSize + resp.EncodedSizeBound());
+    auto decoded = DecodeResponseFrame<FetchResponse>(std::string_view(frame).substr(4), v);
+    ASSERT_TRUE(decoded) << decoded.error().message();
+    EXPECT_EQ(decoded->body.topics.size(), 3u);
+  }
+}
+
 TEST(Header, ApiVersionsFallbackDecodesAsV0) {
   auto fallback = ApiVersionsResponse::UnsupportedVersion();
   std::string frame = EncodeResponseFrame(RequestHeader{18, 3, 1, "x"}, fallback);
