@@ -20,7 +20,7 @@ class FetchOp : public std::enable_shared_from_this<FetchOp> {
 
   void Start() {
     auto resp = Read();
-    if (Enough() || req_.max_wait_ms <= 0) return Send(resp);
+    if (Enough() || req_.max_wait_ms <= 0) return Send(std::move(resp));
     timer_ = cores_->StartTimer(ctx_.core, std::chrono::milliseconds(req_.max_wait_ms),
                                 [self = shared_from_this()] { self->Finish(); });
     Park();
@@ -114,7 +114,7 @@ class FetchOp : public std::enable_shared_from_this<FetchOp> {
     if (!Enough()) return Park();
     done_ = true;
     timer_->Cancel();
-    Send(resp);
+    Send(std::move(resp));
   }
 
   void Finish() {
@@ -123,11 +123,12 @@ class FetchOp : public std::enable_shared_from_this<FetchOp> {
     Send(Read());
   }
 
-  void Send(const kafka::FetchResponse& resp) {
+  // The record batches go out from the response, not copied into the frame.
+  void Send(kafka::FetchResponse resp) {
     done_ = true;
     wake_.reset();
     CountFetched();
-    ctx_.Send(resp);
+    ctx_.SendInPlace(std::make_shared<const kafka::FetchResponse>(std::move(resp)));
   }
 
   // Per-topic traffic of the read that is being sent.

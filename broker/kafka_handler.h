@@ -42,8 +42,20 @@ struct RequestContext {
   }
   template <class Response>
   void Send(const Response& response) const {
-    Reply reply{kafka::EncodeResponseFrame(header, response)};
+    Reply reply;
+    reply.bytes = kafka::EncodeResponseFrame(header, response);
     reply.error_code = ResponseErrorCode(response);
+    respond(std::move(reply));
+  }
+  // Like Send, but the response's large byte fields (a fetch's record
+  // batches) are sent from the response itself, which the reply keeps
+  // alive, instead of being copied into the frame first.
+  template <class Response>
+  void SendInPlace(std::shared_ptr<const Response> response) const {
+    Reply reply;
+    reply.bytes = kafka::EncodeResponseFrame(header, *response, &reply.splices);
+    reply.error_code = ResponseErrorCode(*response);
+    reply.keep = std::move(response);
     respond(std::move(reply));
   }
 };

@@ -142,6 +142,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   struct Slot {
     bool done = false;
     Reply reply;
+    std::vector<asio::const_buffer> pieces;  // what the write sends
     int16_t api_key = -1;
     size_t frame_bytes = 0;
     std::chrono::steady_clock::time_point start;
@@ -223,7 +224,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
         continue;
       }
       writing_ = true;
-      asio::async_write(socket_, asio::buffer(slot->reply.bytes),
+      slot->pieces = Pieces(slot->reply);
+      asio::async_write(socket_, slot->pieces,
                         [self = shared_from_this()](boost::system::error_code ec, size_t) {
                           self->writing_ = false;
                           if (ec) return self->Close();
@@ -233,6 +235,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     if (slots_.empty() && reading_done_) Close();
+  }
+
+  // The reply's bytes with its splices in between, as one write sends them.
+  static std::vector<asio::const_buffer> Pieces(const Reply& reply) {
+    std::vector<asio::const_buffer> pieces;
+    pieces.reserve(2 * reply.splices.size() + 1);
+    size_t from = 0;
+    for (const kafka::Splice& splice : reply.splices) {
+      pieces.push_back(asio::buffer(reply.bytes.data() + from, splice.at - from));
+      pieces.push_back(asio::buffer(splice.bytes.data(), splice.bytes.size()));
+      from = splice.at;
+    }
+    pieces.push_back(asio::buffer(reply.bytes.data() + from, reply.bytes.size() - from));
+    return pieces;
   }
 
   void PopSlot() {

@@ -10,9 +10,11 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "broker/config.h"
 #include "broker/cores.h"
+#include "broker/kafka/wire.h"
 #include "common/result.h"
 
 namespace corelog::metrics {
@@ -28,8 +30,21 @@ struct Reply {
   bool send = true;
   bool close = false;
   int16_t error_code = 0;  // the Kafka error the response carries, for metrics
-  static Reply None() { return Reply{{}, false, false}; }
-  static Reply Close() { return Reply{{}, false, true}; }
+  // Parts of the frame sent from where they are instead of from `bytes`
+  // (a fetch's record batches, kafka::Splice), and what holds them alive.
+  std::vector<kafka::Splice> splices;
+  std::shared_ptr<const void> keep;
+  static Reply None() {
+    Reply r;
+    r.send = false;
+    return r;
+  }
+  static Reply Close() {
+    Reply r;
+    r.send = false;
+    r.close = true;
+    return r;
+  }
 };
 using Responder = std::function<void(Reply)>;
 

@@ -60,17 +60,20 @@ inline constexpr size_t kMaxResponseHeaderSize = 4 + 4 + 1;
 
 // A complete response frame (size, header, body) for the request `req`.
 // ApiVersions responses to a version we don't support get header v0 and a
-// v0 body regardless of `api_version`.
+// v0 body regardless of `api_version`. Given `splices`, the body's large
+// byte fields stay in `body` and are listed there (see Writer); the frame
+// is then the returned bytes with the splices sent in between.
 template <class Response>
-std::string EncodeResponseFrame(const RequestHeader& req, const Response& body) {
+std::string EncodeResponseFrame(const RequestHeader& req, const Response& body,
+                                std::vector<Splice>* splices = nullptr) {
   CORELOG_CHECK(static_cast<int16_t>(Response::kApiKey) == req.api_key, "response for another api");
   std::string out;
   // Sized once when the body can tell its size: a fetch response of many
   // megabytes would otherwise be copied into fresh memory at each doubling.
   if constexpr (requires { body.EncodedSizeBound(); }) {
-    out.reserve(kMaxResponseHeaderSize + body.EncodedSizeBound());
+    if (splices == nullptr) out.reserve(kMaxResponseHeaderSize + body.EncodedSizeBound());
   }
-  Writer w(&out);
+  Writer w(&out, splices);
   size_t size_at = w.ReserveInt32();
   EncodeResponseHeader(w, req.correlation_id, ResponseHeaderVersion(req.api_key, req.api_version));
   int16_t body_version = req.api_version;
@@ -78,7 +81,7 @@ std::string EncodeResponseFrame(const RequestHeader& req, const Response& body) 
     body_version = 0;
   }
   body.Encode(w, body_version);
-  w.PatchInt32(size_at, static_cast<int32_t>(out.size() - 4));
+  w.PatchInt32(size_at, static_cast<int32_t>(out.size() - 4 + w.spliced_bytes()));
   return out;
 }
 

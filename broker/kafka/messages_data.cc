@@ -228,7 +228,7 @@ void WriteFetchedPartition(Writer& w, const FetchedPartition& p, int16_t version
                        w.EmptyTaggedFields(flex);
                      });
   if (version >= 11) w.Int32(p.preferred_read_replica);
-  w.Bytes(p.records, flex);
+  w.LargeBytes(p.records, flex);
   w.EmptyTaggedFields(flex);
 }
 

@@ -193,15 +193,38 @@ void Writer::NullableString(const std::optional<std::string>& s, bool compact) {
   }
 }
 
-void Writer::Bytes(std::string_view b, bool compact) {
-  CORELOG_CHECK(b.size() < static_cast<size_t>(std::numeric_limits<int32_t>::max()),
+void Writer::BytesLength(size_t n, bool compact) {
+  CORELOG_CHECK(n < static_cast<size_t>(std::numeric_limits<int32_t>::max()),
                 "bytes field of 2 GiB or more");
   if (compact) {
-    UnsignedVarint(static_cast<uint32_t>(b.size() + 1));
+    UnsignedVarint(static_cast<uint32_t>(n + 1));
   } else {
-    Int32(static_cast<int32_t>(b.size()));
+    Int32(static_cast<int32_t>(n));
   }
+}
+
+void Writer::Bytes(std::string_view b, bool compact) {
+  BytesLength(b.size(), compact);
   out_->append(b);
+}
+
+void Writer::LargeBytes(std::string_view b, bool compact) {
+  if (splices_ == nullptr || b.size() < kMinSplice) return Bytes(b, compact);
+  BytesLength(b.size(), compact);
+  splices_->push_back({out_->size(), b});
+  spliced_bytes_ += b.size();
+}
+
+std::string JoinSplices(std::string_view buffer, const std::vector<Splice>& splices) {
+  std::string out;
+  size_t from = 0;
+  for (const Splice& s : splices) {
+    out.append(buffer.substr(from, s.at - from));
+    out.append(s.bytes);
+    from = s.at;
+  }
+  out.append(buffer.substr(from));
+  return out;
 }
 
 void Writer::NullableBytes(std::optional<std::string_view> b, bool compact) {

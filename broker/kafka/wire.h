@@ -144,14 +144,32 @@ inline std::string_view Reader::Raw(size_t n) {
   return v;
 }
 
+// Bytes a frame sends from where they already are rather than from the
+// Writer's buffer: they go out right after the buffer's first `at` bytes.
+struct Splice {
+  size_t at;
+  std::string_view bytes;
+};
+
+// The bytes a buffer and its splices send, in one string.
+std::string JoinSplices(std::string_view buffer, const std::vector<Splice>& splices);
+
 // Appends to a std::string owned by the caller, which may already hold bytes
-// (a size prefix, a header).
+// (a size prefix, a header). Given a splice list, LargeBytes leaves large
+// fields where they are and lists them there instead of copying them.
 class Writer {
  public:
-  explicit Writer(std::string* out) : out_(out) {}
+  explicit Writer(std::string* out, std::vector<Splice>* splices = nullptr)
+      : out_(out), splices_(splices) {}
+
+  // Fields smaller than this are copied even with a splice list: one more
+  // piece to send costs more than copying a few kilobytes.
+  static constexpr size_t kMinSplice = 4096;
 
   std::string* buffer() { return out_; }
   size_t size() const { return out_->size(); }
+  // Bytes written as splices, which the buffer does not hold.
+  size_t spliced_bytes() const { return spliced_bytes_; }
 
   void Int8(int8_t v);
   void Int16(int16_t v);
@@ -168,6 +186,10 @@ class Writer {
   void NullableString(const std::optional<std::string>& s, bool compact);
   void Bytes(std::string_view b, bool compact);
   void NullableBytes(std::optional<std::string_view> b, bool compact);
+  // A bytes field that may run to megabytes (a fetch's record batches).
+  // With a splice list the caller must keep `b` alive until the frame is
+  // sent.
+  void LargeBytes(std::string_view b, bool compact);
   void Raw(std::string_view b) { out_->append(b); }
 
   void ArrayLength(size_t n, bool compact);
@@ -181,7 +203,11 @@ class Writer {
   void PatchInt32(size_t at, int32_t v);
 
  private:
+  void BytesLength(size_t n, bool compact);
+
   std::string* out_;
+  std::vector<Splice>* splices_;
+  size_t spliced_bytes_ = 0;
 };
 
 // Reads an array whose elements `read_one(Reader&)` decodes. A null array

@@ -136,6 +136,28 @@ TEST(Header, AFetchResponseFrameIsSizedOnceAtEveryVersion) {
   }
 }
 
+// Sent in place, a fetch response's record batches stay in the response:
+// the frame holds only the fields around them, its size prefix counts
+// them, and joined with them it is the frame the copying encoder makes.
+TEST(Header, AFetchResponseSentInPlaceIsTheSameFrame) {
+  FetchResponse resp;
+  auto& topic = resp.topics.emplace_back();
+  topic.name = "t";
+  for (int p = 0; p < 3; ++p) {
+    FetchResponse::Partition part;
+    part.partition_index = p;
+    part.records = std::string(p == 1 ? 10 : 100000, static_cast<char>('a' + p));
+    topic.partitions.push_back(std::move(part));
+  }
+  const RequestHeader req{1, 11, 9, "x"};
+  std::vector<Splice> splices;
+  std::string frame = EncodeResponseFrame(req, resp, &splices);
+  ASSERT_EQ(splices.size(), 2u);
+  EXPECT_EQ(splices[0].bytes.data(), resp.topics[0].partitions[0].records.data());
+  EXPECT_LT(frame.size(), 1000u);
+  EXPECT_EQ(JoinSplices(frame, splices), EncodeResponseFrame(req, resp));
+}
+
 TEST(Header, ApiVersionsFallbackDecodesAsV0) {
   auto fallback = ApiVersionsResponse::UnsupportedVersion();
   std::string frame = EncodeResponseFrame(RequestHeader{18, 3, 1, "x"}, fallback);

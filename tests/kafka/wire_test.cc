@@ -4,6 +4,7 @@
 
 #include <limits>
 #include <string>
+#include <vector>
 
 #include "broker/kafka/errors.h"
 
@@ -277,6 +278,37 @@ TEST(Wire, ReservedSizeIsPatchedInPlace) {
   w.String("hello", false);
   w.PatchInt32(at, static_cast<int32_t>(w.size() - at - 4));
   EXPECT_EQ(out.substr(0, 4), Bytes({0, 0, 0, 7}));
+}
+
+// With a splice list, large byte fields are left where they are and listed;
+// the buffer and the splices joined are the bytes a plain Writer writes.
+TEST(Wire, LargeBytesAreSplicedFromTheMinimumSizeAndOnlyWithASpliceList) {
+  const std::string big(Writer::kMinSplice + 904, 'x');
+  const std::string small(Writer::kMinSplice - 1, 's');
+  const std::string exact(Writer::kMinSplice, 'e');
+  auto write = [&](Writer& w) {
+    w.Int32(7);
+    w.LargeBytes(big, false);
+    w.LargeBytes(small, false);
+    w.LargeBytes(exact, true);
+    w.Int8(1);
+  };
+  std::string plain;
+  Writer p(&plain);
+  write(p);
+  EXPECT_EQ(p.spliced_bytes(), 0u);
+
+  std::string out;
+  std::vector<Splice> splices;
+  Writer w(&out, &splices);
+  write(w);
+  ASSERT_EQ(splices.size(), 2u);
+  EXPECT_EQ(splices[0].at, 4u + 4u);  // after the int32 and the length
+  EXPECT_EQ(splices[0].bytes.data(), big.data());  // not a copy
+  EXPECT_EQ(splices[1].bytes.data(), exact.data());
+  EXPECT_EQ(w.spliced_bytes(), big.size() + exact.size());
+  EXPECT_EQ(out.size() + w.spliced_bytes(), plain.size());
+  EXPECT_EQ(JoinSplices(out, splices), plain);
 }
 
 TEST(Wire, UuidIsSixteenRawBytes) {
