@@ -99,6 +99,7 @@ class CoreWriter {
                   const std::function<void(std::string_view)>& use) const {
     return tail_.Read(position, end, use);
   }
+  const TailCache& tail_cache() const { return tail_; }
   // Ok, or the error that poisoned the writer.
   Status health() const;
   const CoreStats& stats() const { return stats_; }

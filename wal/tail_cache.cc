@@ -15,16 +15,23 @@ int64_t NowNs() {
 }  // namespace
 
 // The first batch a reader wants kept needs a buffer beside the writer's
-// two. Faulting one in then would cost the writer milliseconds in the
-// middle of the traffic; it is faulted in here, once, instead.
-TailCache::TailCache(size_t capacity) : capacity_(capacity) {
-  const size_t first = AlignDown(capacity_);
-  if (first == 0) return;
+// two; faulting one in then would cost the writer milliseconds in the
+// middle of the traffic.
+void TailCache::Reserve() {
+  const size_t bytes = AlignDown(capacity_);
+  {
+    std::lock_guard lock(mu_);
+    if (reserved_ || bytes == 0) return;
+    reserved_ = true;
+  }
   WriteBuffer buffer;
-  buffer.Reserve(first);
+  buffer.Reserve(bytes);
   buffer.Prefault();
-  free_bytes_ = buffer.capacity();
+  std::lock_guard lock(mu_);
+  if (held_ + free_bytes_ + buffer.capacity() > capacity_) return;
+  free_bytes_ += buffer.capacity();
   free_.push_back(std::move(buffer));
+  SortFreeLocked();
 }
 
 bool TailCache::ReadRecently() const {

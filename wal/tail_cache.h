@@ -15,8 +15,8 @@
 // for the next batches: memory given back to the kernel and taken again
 // is faulted in and cleared anew, which in a virtual machine costs far
 // more than filling memory already mapped (here up to ~3 ms per 2 MiB
-// against ~0.1 ms). So the cache's memory is faulted in once, when it is
-// created, and kept.
+// against ~0.1 ms). So the cache's memory is faulted in once (Reserve) and
+// kept.
 #pragma once
 
 #include <atomic>
@@ -37,9 +37,13 @@ namespace corelog::wal {
 
 class TailCache {
  public:
-  // Holds at most `capacity` bytes of buffer memory, all of it from the
-  // start; 0 keeps nothing.
-  explicit TailCache(size_t capacity);
+  // Holds at most `capacity` bytes of buffer memory; 0 keeps nothing.
+  explicit TailCache(size_t capacity) : capacity_(capacity) {}
+
+  // Faults in the whole capacity as one free buffer, the first time it is
+  // called; takes milliseconds, so the writer's sync thread calls it
+  // before its first batch rather than anyone waiting on it.
+  void Reserve();
 
   static constexpr std::chrono::seconds kIdleAfter{1};
 
@@ -101,6 +105,7 @@ class TailCache {
   mutable std::mutex mu_;
   std::deque<Batch> batches_;  // oldest first
   size_t held_ = 0;            // capacity of the kept buffers
+  bool reserved_ = false;
   std::vector<WriteBuffer> free_;  // buffers that hold no batch
   size_t free_bytes_ = 0;          // their capacity
 };

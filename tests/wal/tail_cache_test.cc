@@ -30,11 +30,19 @@ std::string ReadBack(const TailCache& cache, uint64_t position, uint64_t end) {
   return out;
 }
 
-TEST(TailCache, StartsWithItsWholeCapacityInOneFreeBuffer) {
+TEST(TailCache, ReserveFaultsInTheWholeCapacityOnce) {
   TailCache cache(256 * kKiB);
+  EXPECT_EQ(cache.free_bytes(), 0u);
+  cache.Reserve();
   EXPECT_EQ(cache.free_bytes(), 256 * kKiB);
   EXPECT_EQ(cache.held_bytes(), 0u);
+  StartReading(cache);
+  WriteBuffer next = cache.Keep(Written(64 * kKiB, 1000, 'a'), 1000, {});
+  EXPECT_EQ(cache.free_bytes(), 0u);
+  cache.Reserve();  // not again
+  EXPECT_EQ(cache.free_bytes(), 0u);
   TailCache none(0);
+  none.Reserve();
   EXPECT_EQ(none.free_bytes(), 0u);
 }
 
@@ -42,6 +50,7 @@ TEST(TailCache, StartsWithItsWholeCapacityInOneFreeBuffer) {
 // writer fills memory the cache already had instead of newly mapped pages.
 TEST(TailCache, TheFirstKeptBatchGetsTheFreeBufferBack) {
   TailCache cache(256 * kKiB);
+  cache.Reserve();
   StartReading(cache);
   WriteBuffer next = cache.Keep(Written(64 * kKiB, 1000, 'a'), 1000, {});
   EXPECT_EQ(next.capacity(), 256 * kKiB);
@@ -55,6 +64,7 @@ TEST(TailCache, TheFirstKeptBatchGetsTheFreeBufferBack) {
 // hands back the buffer of one cleared.
 TEST(TailCache, ClearKeepsTheBuffersForTheNextBatches) {
   TailCache cache(256 * kKiB);
+  cache.Reserve();
   StartReading(cache);
   WriteBuffer first = Written(128 * kKiB, 1000, 'a');
   const char* first_memory = first.data();
@@ -74,6 +84,7 @@ TEST(TailCache, ClearKeepsTheBuffersForTheNextBatches) {
 TEST(TailCache, KeptAndFreeBuffersStayWithinTheCapacity) {
   const size_t capacity = 512 * kKiB;
   TailCache cache(capacity);
+  cache.Reserve();
   StartReading(cache);
   WriteBuffer next;
   uint64_t end = 0;
@@ -94,6 +105,7 @@ TEST(TailCache, KeptAndFreeBuffersStayWithinTheCapacity) {
 // lets it go during the read.
 TEST(TailCache, ABatchBeingReadIsNotReusedWhenLetGo) {
   TailCache cache(256 * kKiB);
+  cache.Reserve();
   StartReading(cache);
   WriteBuffer next = cache.Keep(Written(128 * kKiB, 4000, 'r'), 4000, {});
   uint64_t end = 4000;
