@@ -104,7 +104,6 @@ void TailCache::SortFreeLocked() {
 }
 
 void TailCache::TrimFreeLocked() {
-  SortFreeLocked();
   while (!free_.empty() && held_ + free_bytes_ > capacity_) {
     free_bytes_ -= free_.back().capacity();
     free_.pop_back();
@@ -140,6 +139,7 @@ void TailCache::Clear() {
   std::lock_guard lock(mu_);
   if (batches_.empty()) return;
   while (!batches_.empty()) EvictOldestLocked();
+  SortFreeLocked();
   TrimFreeLocked();
 }
 

@@ -96,7 +96,8 @@ class TailCache {
   void EvictOldestLocked();
   // Largest first.
   void SortFreeLocked();
-  // Frees the smallest free buffers until the cache is within capacity.
+  // Frees the smallest free buffers until the cache is within capacity;
+  // free_ must be sorted.
   void TrimFreeLocked();
 
   const size_t capacity_;
