@@ -43,6 +43,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 extern char** environ;
@@ -677,6 +678,16 @@ void LatencyRound(int round, double* group_commit) {
               half.client.at("msgs_per_s"), p50, p99, half.group_commit(), *group_commit, raw_p50, raw_p99,
               a2.at("p99_us"), 2 * raw_p99 + 500, mock.client.at("p50_us"), mock.client.at("p99_us"),
               floor.at("p50_us"), floor.at("p99_us"), floor.at("bytes_per_sync"));
+  // librdkafka's own means: a record waits in the client for a request
+  // ("queue"), which waits to be sent ("out"), then for its response.
+  auto client_times = [](const ProduceRun& r) {
+    return std::make_tuple(r.client.at("queue_us"), r.client.at("outbuf_us"), r.client.at("rtt_us"));
+  };
+  const auto [queue, out, rtt] = client_times(half);
+  const auto [mock_queue, mock_out, mock_rtt] = client_times(mock);
+  std::printf("    client means at half load: record queued %.0f us, request out %.0f us, round trip %.0f us | "
+              "mock %.0f / %.0f / %.0f us\n",
+              queue, out, rtt, mock_queue, mock_out, mock_rtt);
   for (const auto& [what, r] : {std::pair{"spare segments (default)", &kept}, std::pair{"no spares", &deleted}}) {
     std::printf("    under retention, %s: p50 %.0f us p99 %.0f us (group commit %.0f B), segment rolls %.0f to "
                 "new files, %.0f over spares\n",
@@ -693,6 +704,10 @@ void LatencyRound(int round, double* group_commit) {
   Keep("latency p99 / (2*raw p99 + 500 us), target <= 1", p99 / (2 * raw_p99 + 500));
   Keep("mock latency p50 us at the same rate", mock.client.at("p50_us"));
   Keep("mock latency p99 us at the same rate", mock.client.at("p99_us"));
+  Keep("client mean us a record waits for a request, broker", queue);
+  Keep("client mean us a record waits for a request, mock", mock_queue);
+  Keep("client mean request round trip us, broker", rtt);
+  Keep("client mean request round trip us, mock", mock_rtt);
   Keep("disk floor p50 us at the same rate", floor.at("p50_us"));
   Keep("disk floor p99 us at the same rate", floor.at("p99_us"));
   Keep("latency p99 / disk floor p99", p99 / floor.at("p99_us"));

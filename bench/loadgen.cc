@@ -17,7 +17,12 @@
 //       T-0 .. T-(K-1): the mock cluster keeps only ~5 MB per partition, so
 //       a data set it can serve back whole needs many partitions.
 //
-// Prints one line "result mode=... key=value ..."; exit 1 on any error.
+// Prints one line "result mode=... key=value ..."; exit 1 on any error. A
+// produce run's line ends with librdkafka's own means for the connection
+// (its statistics, read once a second): queue_us from produce() until the
+// record is in a request, outbuf_us until that request is sent, rtt_us
+// until its response arrives.
+#include <boost/json.hpp>
 #include <librdkafka/rdkafka.h>
 
 #include <time.h>
@@ -107,8 +112,22 @@ void Set(rd_kafka_conf_t* conf, const char* key, const std::string& value) {
   }
 }
 
+// Means over a run of librdkafka's windows for the connection to the
+// server (its statistics, one set a second): where a record's latency goes
+// on the client's side.
+struct ClientWindows {
+  struct Mean {
+    double sum = 0, count = 0;
+    double value() const { return count > 0 ? sum / count : 0; }
+  };
+  Mean queue;   // int_latency: produce() call until the record is in a request
+  Mean outbuf;  // the request built until it is sent
+  Mean rtt;     // the request sent until its response arrives
+};
+
 struct Delivery {
   std::vector<int64_t> latency_us;
+  ClientWindows windows;
   uint64_t expected = 0;
   uint64_t delivered = 0;
   uint64_t errors = 0;
@@ -125,6 +144,38 @@ void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
     return;
   }
   d->latency_us.push_back(rd_kafka_message_latency(m));
+}
+
+// Each window's histogram covers the second since the previous statistics,
+// so their means weighted by their counts make the run's means.
+int OnStatistics(rd_kafka_t*, char* json, size_t len, void* opaque) {
+  auto& w = static_cast<Delivery*>(opaque)->windows;
+  boost::system::error_code ec;
+  const boost::json::value stats = boost::json::parse(std::string_view(json, len), ec);
+  if (ec || !stats.is_object()) return 0;
+  const auto* brokers = stats.as_object().if_contains("brokers");
+  if (brokers == nullptr || !brokers->is_object()) return 0;
+  auto add = [](const boost::json::object& broker, const char* name, ClientWindows::Mean* mean) {
+    const auto* window = broker.if_contains(name);
+    if (window == nullptr || !window->is_object()) return;
+    const auto* avg = window->as_object().if_contains("avg");
+    const auto* cnt = window->as_object().if_contains("cnt");
+    if (avg == nullptr || cnt == nullptr || !avg->is_number() || !cnt->is_number()) return;
+    const double n = cnt->to_number<double>();
+    mean->sum += avg->to_number<double>() * n;
+    mean->count += n;
+  };
+  for (const auto& [name, value] : brokers->as_object()) {
+    if (!value.is_object()) continue;
+    const auto& broker = value.as_object();
+    // The bootstrap connection (nodeid -1) carries no produce requests.
+    const auto* node = broker.if_contains("nodeid");
+    if (node == nullptr || !node->is_number() || node->to_number<double>() < 0) continue;
+    add(broker, "int_latency", &w.queue);
+    add(broker, "outbuf_latency", &w.outbuf);
+    add(broker, "rtt", &w.rtt);
+  }
+  return 0;  // librdkafka frees the JSON
 }
 
 void CreateTopics(rd_kafka_t* rk, const Flags& f) {
@@ -266,6 +317,8 @@ int Produce(const Flags& f) {
   delivery.latency_us.reserve(f.count);
   rd_kafka_conf_set_opaque(conf, &delivery);
   rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
+  Set(conf, "statistics.interval.ms", "1000");
+  rd_kafka_conf_set_stats_cb(conf, OnStatistics);
   char err[512];
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
   if (!rk) Fail(err);
@@ -294,9 +347,11 @@ int Produce(const Flags& f) {
   double max = lat.empty() ? 0 : static_cast<double>(*std::max_element(lat.begin(), lat.end()));
   double bytes = static_cast<double>(f.count) * static_cast<double>(f.size);
   std::printf("result mode=produce acks=%s size=%zu msgs=%llu bytes=%.0f seconds=%.4f msgs_per_s=%.0f "
-              "mb_per_s=%.2f p50_us=%.0f p99_us=%.0f p999_us=%.0f max_us=%.0f errors=%llu\n",
+              "mb_per_s=%.2f p50_us=%.0f p99_us=%.0f p999_us=%.0f max_us=%.0f queue_us=%.0f "
+              "outbuf_us=%.0f rtt_us=%.0f errors=%llu\n",
               f.acks.c_str(), f.size, static_cast<unsigned long long>(f.count), bytes, seconds,
               static_cast<double>(f.count) / seconds, bytes / seconds / 1e6, p50, p99, p999, max,
+              delivery.windows.queue.value(), delivery.windows.outbuf.value(), delivery.windows.rtt.value(),
               static_cast<unsigned long long>(delivery.errors));
   for (auto* rkt : rkts) rd_kafka_topic_destroy(rkt);
   rd_kafka_destroy(rk);
