@@ -9,6 +9,27 @@ namespace corelog::broker {
 
 using kafka::ErrorCode;
 
+namespace {
+
+// A CreatePartitions replica assignment lists the new partitions' replicas,
+// one entry per partition added.
+std::optional<std::string> CheckNewPartitionAssignments(
+    const std::vector<kafka::CreatePartitionsRequest::Assignment>& assignments, size_t existing,
+    int32_t count, int32_t node_id) {
+  const size_t added = static_cast<size_t>(count) - existing;
+  if (assignments.size() != added) {
+    return std::to_string(added) + " partitions are added but " +
+           std::to_string(assignments.size()) + " are assigned";
+  }
+  for (size_t i = 0; i < added; ++i) {
+    const auto partition = static_cast<int32_t>(existing + i);
+    if (auto why = CheckReplicaAssignment(assignments[i].broker_ids, partition, node_id)) return why;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 void KafkaHandler::CreatePartitions(const RequestContext& ctx) {
   auto req = DecodeOrClose<kafka::CreatePartitionsRequest>(ctx);
   if (!req) return;
@@ -23,12 +44,15 @@ void KafkaHandler::CreatePartitions(const RequestContext& ctx) {
     };
     if (!topic) {
       fail(ErrorCode::kUnknownTopicOrPartition, "unknown topic " + t.name);
-    } else if (t.assignments) {
-      fail(ErrorCode::kInvalidRequest, "manual replica assignment is not supported");
     } else if (t.count <= static_cast<int32_t>(topic->partitions.size()) || t.count > 100000) {
       fail(ErrorCode::kInvalidPartitions,
            "topic has " + std::to_string(topic->partitions.size()) +
                " partitions; the new count must be larger (and at most 100000)");
+    } else if (auto why = t.assignments ? CheckNewPartitionAssignments(
+                                              *t.assignments, topic->partitions.size(), t.count,
+                                              config_.node_id)
+                                        : std::nullopt) {
+      fail(ErrorCode::kInvalidReplicaAssignment, *why);
     } else if (!req->validate_only) {
       auto grown = storage_->topics().AddPartitions(t.name, t.count);
       if (!grown) {

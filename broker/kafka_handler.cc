@@ -192,6 +192,28 @@ void KafkaHandler::ListOffsets(const RequestContext& ctx) {
   ctx.Send(resp);
 }
 
+namespace {
+
+// A CreateTopics replica assignment must number the partitions 0, 1, ...
+// in some order and give each this broker as its one replica.
+std::optional<std::string> CheckCreateAssignments(
+    const std::vector<kafka::CreateTopicsRequest::Assignment>& assignments, int32_t node_id) {
+  std::vector<bool> seen(assignments.size(), false);
+  for (const auto& a : assignments) {
+    const auto index = static_cast<size_t>(a.partition_index);
+    if (a.partition_index < 0 || index >= seen.size() || seen[index]) {
+      return "the assigned partitions must be numbered 0 to " +
+             std::to_string(assignments.size() - 1) + " once each; partition " +
+             std::to_string(a.partition_index) + " is not";
+    }
+    seen[index] = true;
+    if (auto why = CheckReplicaAssignment(a.broker_ids, a.partition_index, node_id)) return why;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 void KafkaHandler::CreateTopics(const RequestContext& ctx) {
   auto req = DecodeOrClose<kafka::CreateTopicsRequest>(ctx);
   if (!req) return;
@@ -203,11 +225,20 @@ void KafkaHandler::CreateTopics(const RequestContext& ctx) {
       out.error_message = std::move(message);
     };
     int32_t partitions = t.num_partitions == -1 ? config_.num_partitions : t.num_partitions;
+    std::optional<std::string> bad_assignment;
+    if (!t.assignments.empty()) {
+      partitions = static_cast<int32_t>(t.assignments.size());
+      bad_assignment = CheckCreateAssignments(t.assignments, config_.node_id);
+    }
     std::map<std::string, std::string> configs;
     if (!ValidTopicName(t.name)) {
       fail(ErrorCode::kInvalidTopicException, "invalid topic name");
-    } else if (!t.assignments.empty()) {
-      fail(ErrorCode::kInvalidRequest, "manual replica assignment is not supported");
+    } else if (!t.assignments.empty() && (t.num_partitions != -1 || t.replication_factor != -1)) {
+      fail(ErrorCode::kInvalidRequest,
+           "a replica assignment comes instead of a partition count and replication factor, "
+           "not with them");
+    } else if (bad_assignment) {
+      fail(ErrorCode::kInvalidReplicaAssignment, *bad_assignment);
     } else if (partitions <= 0 || partitions > 100000) {
       fail(ErrorCode::kInvalidPartitions, "number of partitions must be in [1, 100000]");
     } else if (t.replication_factor != -1 && t.replication_factor != 1) {

@@ -5,7 +5,7 @@
 namespace corelog::broker {
 namespace {
 
-enum class Kind { kLong, kPolicy, kTimestampType };
+enum class Kind { kLong, kPolicy, kTimestampType, kCompression };
 
 struct KeyInfo {
   const char* name;
@@ -15,6 +15,10 @@ struct KeyInfo {
 
 constexpr KeyInfo kKeys[] = {
     {"cleanup.policy", Kind::kPolicy, 0},
+    {"compression.type", Kind::kCompression, 0},
+    // Only compacted topics use it, as in Kafka; accepted so that tools
+    // which set it everywhere can create topics here.
+    {"delete.retention.ms", Kind::kLong, 0},
     {"max.message.bytes", Kind::kLong, 0},
     {"message.timestamp.type", Kind::kTimestampType, 0},
     {"retention.bytes", Kind::kLong, -1},
@@ -24,6 +28,8 @@ constexpr KeyInfo kKeys[] = {
 
 std::string DefaultValue(const Config& broker, const std::string& key) {
   if (key == "cleanup.policy") return "delete";
+  if (key == "compression.type") return "producer";
+  if (key == "delete.retention.ms") return "86400000";
   if (key == "max.message.bytes") return std::to_string(broker.message_max_bytes);
   if (key == "message.timestamp.type") return "CreateTime";
   if (key == "retention.bytes") return std::to_string(broker.log_retention_bytes);
@@ -41,6 +47,11 @@ std::optional<std::string> CheckTopicConfig(const std::string& key, const std::s
       case Kind::kPolicy:
         if (value == "delete") return std::nullopt;
         return "cleanup.policy '" + value + "' is not supported (only delete)";
+      case Kind::kCompression:
+        // Batches are stored as the producer compressed them; recompressing
+        // them into another codec is not something this broker does.
+        if (value == "producer") return std::nullopt;
+        return "compression.type '" + value + "' is not supported (only producer)";
       case Kind::kTimestampType:
         if (value == "CreateTime") return std::nullopt;
         return "message.timestamp.type '" + value + "' is not supported (only CreateTime)";
@@ -56,6 +67,21 @@ std::optional<std::string> CheckTopicConfig(const std::string& key, const std::s
     }
   }
   return "unknown topic config " + key;
+}
+
+std::optional<std::string> CheckReplicaAssignment(const std::vector<int32_t>& replicas,
+                                                  int32_t partition, int32_t node_id) {
+  const std::string which = "partition " + std::to_string(partition);
+  if (replicas.empty()) return which + " is assigned no replica";
+  if (replicas.size() > 1) {
+    return which + " is assigned " + std::to_string(replicas.size()) +
+           " replicas; this broker stores exactly one";
+  }
+  if (replicas[0] != node_id) {
+    return which + " is assigned to broker " + std::to_string(replicas[0]) +
+           ", which does not exist (this is broker " + std::to_string(node_id) + ")";
+  }
+  return std::nullopt;
 }
 
 std::vector<TopicConfigEntry> EffectiveTopicConfigs(const Config& broker,

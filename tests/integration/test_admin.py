@@ -170,3 +170,48 @@ def test_alter_configs_changes_topic_configs_durably(broker, admin_for):
     assert retention() == "123456"
     broker.restart()
     assert retention(admin_for(broker)) == "123456"
+
+
+def test_replica_assignments_naming_this_broker_are_honoured(broker, admin_for):
+    from kafka.admin import NewPartitions
+    admin = admin_for(broker)
+    with w.Connection.to(broker.bootstrap) as conn:
+        node = conn.metadata([])["brokers"][0]["node_id"]
+    # Replicas given per partition instead of a count (-1, -1), with the
+    # topic configs tools commonly set.
+    admin.create_topics([NewTopic("adm-assigned", -1, -1,
+                                  replica_assignments={1: [node], 0: [node]},
+                                  topic_configs={"compression.type": "producer",
+                                                 "delete.retention.ms": "900"})],
+                        timeout_ms=10000)
+    assert wait_until(lambda: topic_partitions(broker.bootstrap).get("adm-assigned") == 2)
+    assert produce_kafka_python(broker.bootstrap, "adm-assigned",
+                                [Record(b"k", b"v", [])], partition=1) == [0]
+
+    # A count and an assignment together: kafka-python refuses to build
+    # that, so it is set on the request afterwards.
+    both = NewTopic("adm-both", -1, -1, replica_assignments={0: [node], 1: [node]})
+    both.num_partitions, both.replication_factor = 2, 1
+    refused = [
+        (NewTopic("adm-elsewhere", -1, -1, replica_assignments={0: [node + 1]}),
+         kafka.errors.InvalidReplicationAssignmentError),
+        (NewTopic("adm-two", -1, -1, replica_assignments={0: [node, node + 1]}),
+         kafka.errors.InvalidReplicationAssignmentError),
+        (NewTopic("adm-gap", -1, -1, replica_assignments={0: [node], 2: [node]}),
+         kafka.errors.InvalidReplicationAssignmentError),
+        (both, kafka.errors.InvalidRequestError),
+        (NewTopic("adm-lz4", 1, 1, topic_configs={"compression.type": "lz4"}),
+         kafka.errors.InvalidConfigurationError),
+    ]
+    for topic, error in refused:
+        with pytest.raises(error):
+            admin.create_topics([topic], timeout_ms=10000)
+    assert not {"adm-elsewhere", "adm-two", "adm-gap", "adm-both", "adm-lz4"} & set(
+        topic_partitions(broker.bootstrap))
+
+    admin.create_partitions({"adm-assigned": NewPartitions(4, [[node], [node]])})
+    assert wait_until(lambda: topic_partitions(broker.bootstrap).get("adm-assigned") == 4)
+    for assignments in ([[node]], [[node], [node + 1]]):
+        with pytest.raises(kafka.errors.InvalidReplicationAssignmentError):
+            admin.create_partitions({"adm-assigned": NewPartitions(6, assignments)})
+    assert topic_partitions(broker.bootstrap).get("adm-assigned") == 4
