@@ -101,6 +101,8 @@ const std::map<std::string, Setter>& Keys() {
          CORELOG_ASSIGN_OR_RETURN(c.auto_create_topics, ParseBool(k, v));
          return Ok();
        }},
+      {"group.initial.rebalance.delay.ms",
+       IntSetter<int32_t>(&Config::group_initial_rebalance_delay_ms, 0, 300000)},
       {"message.max.bytes", IntSetter<int32_t>(&Config::message_max_bytes, 64, INT32_MAX)},
       {"socket.request.max.bytes",
        IntSetter<int32_t>(&Config::socket_request_max_bytes, 1024, INT32_MAX)},

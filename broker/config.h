@@ -57,6 +57,10 @@ struct Config {
   // with fewer, the p99 under retention rose several-fold (docs/performance.md).
   uint32_t wal_spare_segments = 4;
   bool auto_create_topics = true;
+  // How long an empty consumer group's first rebalance waits for more
+  // members to join (Kafka's default: 3 s), so that consumers started
+  // together are assigned their partitions in one rebalance.
+  int32_t group_initial_rebalance_delay_ms = 3000;
   int32_t message_max_bytes = 1048588;
   int32_t socket_request_max_bytes = 100 << 20;
   int32_t node_id = 0;

@@ -1,5 +1,6 @@
 #include "broker/group.h"
 
+#include <algorithm>
 #include <random>
 
 #include "common/log.h"
@@ -35,7 +36,8 @@ const char* GroupStateName(GroupState state) {
   return "Unknown";
 }
 
-Group::Group(std::string id, TimerFactory timers) : id_(std::move(id)), timers_(std::move(timers)) {}
+Group::Group(std::string id, TimerFactory timers, std::chrono::milliseconds initial_delay)
+    : id_(std::move(id)), timers_(std::move(timers)), initial_delay_(initial_delay) {}
 
 Group::~Group() {
   // Every held-back answer must still be sent, or its connection stalls.
@@ -108,9 +110,31 @@ void Group::Join(JoinArgs args, JoinDone done) {
     return done(JoinError(ErrorCode::kUnknownMemberId, member_id));
   }
   pending_.erase(member_id);
-  Upsert(member_id, args, std::move(done));
+  const bool was_empty = state_ == GroupState::kEmpty;
+  const bool newcomer = !members_.count(member_id);
+  Member& m = Upsert(member_id, args, std::move(done));
   if (state_ != GroupState::kPreparingRebalance) PrepareRebalance();
+  // Consumers started together would otherwise each set off a rebalance
+  // of their own as they arrive, the first one taking every partition
+  // until the others' joins reach it at its next heartbeat.
+  if (was_empty && initial_delay_.count() > 0) {
+    WaitForMoreMembers(m.rebalance_timeout_ms);
+  } else if (newcomer && initial_timer_) {
+    joined_while_waiting_ = true;
+  }
   MaybeCompleteJoin();
+}
+
+// Kafka's delayed initial join: wait initial_delay_, and again each time
+// someone joined meanwhile, within the first member's rebalance timeout.
+void Group::WaitForMoreMembers(int64_t budget_ms) {
+  const int64_t wait = std::min<int64_t>(initial_delay_.count(), budget_ms);
+  joined_while_waiting_ = false;
+  initial_timer_ = timers_(std::chrono::milliseconds(wait), [this, left = budget_ms - wait] {
+    if (joined_while_waiting_ && left > 0) return WaitForMoreMembers(left);
+    initial_timer_.reset();
+    MaybeCompleteJoin();
+  });
 }
 
 void Group::AddPending(const std::string& member_id, int32_t session_timeout_ms) {
@@ -165,7 +189,7 @@ void Group::PrepareRebalance() {
 }
 
 void Group::MaybeCompleteJoin() {
-  if (state_ != GroupState::kPreparingRebalance) return;
+  if (state_ != GroupState::kPreparingRebalance || initial_timer_) return;
   for (const auto& [id, m] : members_) {
     if (!m.join_done) return;
   }
@@ -174,6 +198,7 @@ void Group::MaybeCompleteJoin() {
 
 void Group::CompleteJoin() {
   rebalance_timer_.reset();
+  initial_timer_.reset();
   ++generation_;
   if (members_.empty()) {
     state_ = GroupState::kEmpty;

@@ -45,7 +45,10 @@ class Group {
   static constexpr int32_t kMinSessionTimeoutMs = 6000;
   static constexpr int32_t kMaxSessionTimeoutMs = 30 * 60 * 1000;
 
-  Group(std::string id, TimerFactory timers);
+  // `initial_delay`: how long an empty group's first rebalance waits for
+  // more members (Kafka's group.initial.rebalance.delay.ms).
+  Group(std::string id, TimerFactory timers,
+        std::chrono::milliseconds initial_delay = std::chrono::milliseconds(0));
   ~Group();
 
   const std::string& id() const { return id_; }
@@ -90,6 +93,7 @@ class Group {
   void AddPending(const std::string& member_id, int32_t session_timeout_ms);
   Member& Upsert(const std::string& member_id, const JoinArgs& args, JoinDone done);
   void PrepareRebalance();
+  void WaitForMoreMembers(int64_t budget_ms);
   void MaybeCompleteJoin();
   void CompleteJoin();
   std::string ChooseProtocol() const;
@@ -110,6 +114,10 @@ class Group {
   std::map<std::string, std::unique_ptr<Timer>> pending_;  // KIP-394 ids awaiting their rejoin
   std::map<std::string, std::string> static_members_;      // group.instance.id → member id
   std::unique_ptr<Timer> rebalance_timer_;
+  const std::chrono::milliseconds initial_delay_;
+  // Set while an empty group's first rebalance waits for more members.
+  std::unique_ptr<Timer> initial_timer_;
+  bool joined_while_waiting_ = false;
   uint64_t next_join_order_ = 0;
 };
 

@@ -74,8 +74,12 @@ std::optional<DecodedOffset> DecodeOffset(std::string_view key, std::string_view
   return d;
 }
 
-GroupCoordinator::GroupCoordinator(Storage* storage, Cores* cores)
-    : storage_(storage), cores_(cores), cores_state_(cores->size()) {}
+GroupCoordinator::GroupCoordinator(Storage* storage, Cores* cores,
+                                   std::chrono::milliseconds initial_rebalance_delay)
+    : storage_(storage),
+      cores_(cores),
+      initial_rebalance_delay_(initial_rebalance_delay),
+      cores_state_(cores->size()) {}
 
 GroupCoordinator::~GroupCoordinator() = default;
 
@@ -89,7 +93,7 @@ Group* GroupCoordinator::FindOrCreate(uint32_t core, const std::string& group) {
     slot = std::make_unique<Group>(group, [this, core](std::chrono::milliseconds d,
                                                        std::function<void()> fn) {
       return cores_->StartTimer(core, d, std::move(fn));
-    });
+    }, initial_rebalance_delay_);
   }
   return slot.get();
 }

@@ -7,6 +7,7 @@
 // restores it after a crash.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -32,7 +33,9 @@ using TopicPartition = std::pair<std::string, int32_t>;
 
 class GroupCoordinator {
  public:
-  GroupCoordinator(Storage* storage, Cores* cores);
+  // `initial_rebalance_delay`: see Group.
+  GroupCoordinator(Storage* storage, Cores* cores,
+                   std::chrono::milliseconds initial_rebalance_delay = std::chrono::milliseconds(0));
   ~GroupCoordinator();
 
   // Reads committed offsets from RocksDB (after WAL replay, before serving).
@@ -71,6 +74,7 @@ class GroupCoordinator {
 
   Storage* storage_;
   Cores* cores_;
+  const std::chrono::milliseconds initial_rebalance_delay_;
   std::vector<CoreState> cores_state_;
   mutable std::mutex snapshot_mu_;
   std::map<std::string, std::map<TopicPartition, int64_t>> snapshot_;

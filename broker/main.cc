@@ -40,7 +40,8 @@ int Run(Config config) {
     server.StopCores();
     return 1;
   }
-  GroupCoordinator groups(&storage, &server.cores());
+  GroupCoordinator groups(&storage, &server.cores(),
+                          std::chrono::milliseconds(config.group_initial_rebalance_delay_ms));
   if (auto st = groups.Load(); !st) {
     LOG_ERROR("loading consumer groups failed: " << st.error().message());
     server.StopCores();

@@ -79,6 +79,9 @@ struct Capture {
 
 class GroupTest : public ::testing::Test {
  protected:
+  explicit GroupTest(std::chrono::milliseconds initial_delay = std::chrono::milliseconds(0))
+      : group_("g", timers_.Factory(), initial_delay) {}
+
   // KIP-394 two-step join; returns the member id.
   std::string JoinNew(Capture& c, std::vector<std::string> protocols = {"range"}) {
     group_.Join(Args("", 5, protocols), c.JoinCb());
@@ -107,7 +110,7 @@ class GroupTest : public ::testing::Test {
   }
 
   FakeTimers timers_;
-  Group group_{"g", timers_.Factory()};
+  Group group_;
 };
 
 TEST_F(GroupTest, NewMemberOnV4NeedsAMemberIdFirst) {
@@ -286,6 +289,87 @@ TEST_F(GroupTest, DescribeShowsStateMembersAndAssignments) {
   ASSERT_EQ(d.members.size(), 1u);
   EXPECT_EQ(d.members[0].member_assignment, "asg");
   EXPECT_EQ(d.members[0].member_metadata, "meta-range");
+}
+
+constexpr std::chrono::milliseconds kDelay(3000);
+
+// An empty group's first rebalance waits for more members.
+class InitialDelayTest : public GroupTest {
+ protected:
+  InitialDelayTest() : GroupTest(kDelay) {}
+};
+
+TEST_F(InitialDelayTest, ConsumersStartedTogetherShareTheFirstGeneration) {
+  Capture a, b;
+  std::string ida = JoinNew(a);
+  EXPECT_FALSE(a.join) << "held for the delay";
+  std::string idb = JoinNew(b);
+  EXPECT_FALSE(b.join);
+  EXPECT_EQ(timers_.Fire(kDelay), 1);
+  EXPECT_FALSE(a.join || b.join) << "someone joined meanwhile: wait once more";
+  EXPECT_EQ(timers_.Fire(kDelay), 1);
+  ASSERT_TRUE(a.join && b.join);
+  EXPECT_EQ(a.join->generation_id, 1);
+  EXPECT_EQ(b.join->generation_id, 1);
+  EXPECT_EQ(a.join->leader, ida);
+  EXPECT_EQ(a.join->members.size(), 2u);
+  group_.Sync(SyncReq(ida, 1, {{ida, "p0"}, {idb, "p1"}}), a.SyncCb());
+  group_.Sync(SyncReq(idb, 1), b.SyncCb());
+  ASSERT_TRUE(a.sync && b.sync);
+  EXPECT_EQ(b.sync->assignment, "p1");
+}
+
+TEST_F(InitialDelayTest, ALoneMemberIsAnsweredWhenTheDelayEnds) {
+  Capture a;
+  std::string ida = JoinNew(a);
+  EXPECT_FALSE(a.join);
+  EXPECT_EQ(group_.state(), GroupState::kPreparingRebalance);
+  EXPECT_EQ(timers_.Fire(kDelay), 1);
+  ASSERT_TRUE(a.join);
+  EXPECT_EQ(a.join->error_code, ErrorCode::kNone);
+  EXPECT_EQ(a.join->leader, ida);
+}
+
+TEST_F(InitialDelayTest, ArrivalsCannotHoldTheGroupPastTheRebalanceTimeout) {
+  Capture first;
+  JoinNew(first);
+  std::vector<Capture> later(7);
+  // 20 s of rebalance timeout: six whole delays, then the 2 s left.
+  for (int i = 0; i < 6; ++i) {
+    JoinNew(later[i]);
+    EXPECT_EQ(timers_.Fire(kDelay), 1);
+    EXPECT_FALSE(first.join);
+  }
+  JoinNew(later[6]);
+  EXPECT_EQ(timers_.Fire(std::chrono::milliseconds(kRebalance) - 6 * kDelay), 1);
+  ASSERT_TRUE(first.join);
+  EXPECT_EQ(first.join->members.size(), 8u);
+}
+
+TEST_F(InitialDelayTest, ALeaveDuringTheDelayIsNotWaitedFor) {
+  Capture a, b;
+  std::string ida = JoinNew(a);
+  std::string idb = JoinNew(b);
+  EXPECT_EQ(group_.Leave(idb, std::nullopt), ErrorCode::kNone);
+  ASSERT_TRUE(b.join);
+  EXPECT_EQ(b.join->error_code, ErrorCode::kUnknownMemberId);
+  EXPECT_FALSE(a.join);
+  EXPECT_EQ(timers_.Fire(kDelay), 1);
+  EXPECT_EQ(timers_.Fire(kDelay), 1);
+  ASSERT_TRUE(a.join);
+  EXPECT_EQ(a.join->members.size(), 1u);
+}
+
+TEST_F(InitialDelayTest, LaterRebalancesAreNotDelayed) {
+  Capture a, b;
+  std::string ida = JoinNew(a);
+  EXPECT_EQ(timers_.Fire(kDelay), 1);
+  group_.Sync(SyncReq(ida, 1, {{ida, "all"}}), a.SyncCb());
+  std::string idb = JoinNew(b);
+  a.join.reset();
+  group_.Join(Args(ida), a.JoinCb());
+  ASSERT_TRUE(a.join && b.join) << "answered once every member rejoined";
+  EXPECT_EQ(b.join->generation_id, 2);
 }
 
 }  // namespace

@@ -222,3 +222,35 @@ def test_committed_offsets_survive_kill_9(broker):
     rest = poll_values(c2, len(values) - len(got))
     c2.close()
     assert sorted(v for *_, v in got + rest) == sorted(values)
+
+
+def test_consumers_started_together_share_the_first_rebalance(broker):
+    """An empty group's first rebalance waits for more members
+    (group.initial.rebalance.delay.ms, 3 s by default), so two consumers
+    that subscribe together are each first assigned half the partitions;
+    without the wait the first to join takes all four."""
+    topic, group, partitions = "groups-together", "g-together", 4
+    create_topic(broker.bootstrap, topic, partitions)
+    assignments = {0: [], 1: []}
+    consumers = []
+    try:
+        for i in (0, 1):
+            c = confluent_consumer(broker.bootstrap, group)
+            c.subscribe([topic], on_assign=lambda _, parts, i=i: assignments[i].append(
+                sorted(p.partition for p in parts)))
+            consumers.append(c)
+            # The second comes a second later, well within the wait; a
+            # group that does not wait has assigned the first by then.
+            second_later = time.monotonic() + 1
+            while i == 0 and time.monotonic() < second_later:
+                c.poll(0.1)
+        end = time.monotonic() + DEADLINE
+        while not all(assignments.values()) and time.monotonic() < end:
+            for c in consumers:
+                c.poll(0.1)
+        first = [assignments[0][0], assignments[1][0]]
+        assert sorted(first[0] + first[1]) == list(range(partitions)), assignments
+        assert len(first[0]) == len(first[1]) == 2, assignments
+    finally:
+        for c in consumers:
+            c.close()
