@@ -23,7 +23,8 @@ std::optional<std::string> CheckNewPartitionAssignments(
   }
   for (size_t i = 0; i < added; ++i) {
     const auto partition = static_cast<int32_t>(existing + i);
-    if (auto why = CheckReplicaAssignment(assignments[i].broker_ids, partition, node_id)) return why;
+    auto why = CheckReplicaAssignment(assignments[i].broker_ids, partition, node_id);
+    if (why) return why;
   }
   return std::nullopt;
 }

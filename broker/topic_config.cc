@@ -5,7 +5,7 @@
 namespace corelog::broker {
 namespace {
 
-enum class Kind { kLong, kPolicy, kTimestampType, kCompression };
+enum class Kind { kLong, kPolicy, kTimestampType, kCompression, kMinInsyncReplicas };
 
 struct KeyInfo {
   const char* name;
@@ -20,6 +20,7 @@ constexpr KeyInfo kKeys[] = {
     // which set it everywhere can create topics here.
     {"delete.retention.ms", Kind::kLong, 0},
     {"max.message.bytes", Kind::kLong, 0},
+    {"min.insync.replicas", Kind::kMinInsyncReplicas, 0},
     {"message.timestamp.type", Kind::kTimestampType, 0},
     {"retention.bytes", Kind::kLong, -1},
     {"retention.ms", Kind::kLong, -1},
@@ -31,6 +32,7 @@ std::string DefaultValue(const Config& broker, const std::string& key) {
   if (key == "compression.type") return "producer";
   if (key == "delete.retention.ms") return "86400000";
   if (key == "max.message.bytes") return std::to_string(broker.message_max_bytes);
+  if (key == "min.insync.replicas") return "1";
   if (key == "message.timestamp.type") return "CreateTime";
   if (key == "retention.bytes") return std::to_string(broker.log_retention_bytes);
   if (key == "retention.ms") return std::to_string(broker.log_retention_ms);
@@ -52,6 +54,11 @@ std::optional<std::string> CheckTopicConfig(const std::string& key, const std::s
         // them into another codec is not something this broker does.
         if (value == "producer") return std::nullopt;
         return "compression.type '" + value + "' is not supported (only producer)";
+      case Kind::kMinInsyncReplicas:
+        // acks=all waits for the one replica there is; more could never be in sync.
+        if (value == "1") return std::nullopt;
+        return "min.insync.replicas '" + value +
+               "' is not supported (only 1: this broker stores one replica)";
       case Kind::kTimestampType:
         if (value == "CreateTime") return std::nullopt;
         return "message.timestamp.type '" + value + "' is not supported (only CreateTime)";

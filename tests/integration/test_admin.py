@@ -182,7 +182,8 @@ def test_replica_assignments_naming_this_broker_are_honoured(broker, admin_for):
     admin.create_topics([NewTopic("adm-assigned", -1, -1,
                                   replica_assignments={1: [node], 0: [node]},
                                   topic_configs={"compression.type": "producer",
-                                                 "delete.retention.ms": "900"})],
+                                                 "delete.retention.ms": "900",
+                                                 "min.insync.replicas": "1"})],
                         timeout_ms=10000)
     assert wait_until(lambda: topic_partitions(broker.bootstrap).get("adm-assigned") == 2)
     assert produce_kafka_python(broker.bootstrap, "adm-assigned",
@@ -202,11 +203,13 @@ def test_replica_assignments_naming_this_broker_are_honoured(broker, admin_for):
         (both, kafka.errors.InvalidRequestError),
         (NewTopic("adm-lz4", 1, 1, topic_configs={"compression.type": "lz4"}),
          kafka.errors.InvalidConfigurationError),
+        (NewTopic("adm-isr2", 1, 1, topic_configs={"min.insync.replicas": "2"}),
+         kafka.errors.InvalidConfigurationError),
     ]
     for topic, error in refused:
         with pytest.raises(error):
             admin.create_topics([topic], timeout_ms=10000)
-    assert not {"adm-elsewhere", "adm-two", "adm-gap", "adm-both", "adm-lz4"} & set(
+    assert not {"adm-elsewhere", "adm-two", "adm-gap", "adm-both", "adm-lz4", "adm-isr2"} & set(
         topic_partitions(broker.bootstrap))
 
     admin.create_partitions({"adm-assigned": NewPartitions(4, [[node], [node]])})
