@@ -236,9 +236,6 @@ Status CoreWriter::health() const {
 }
 
 void CoreWriter::SyncLoop() {
-  // Here rather than in the constructor, so that neither recovery nor the
-  // broker's start waits for it.
-  tail_.Reserve();
   Batch batch;
   for (;;) {
     {

@@ -12,27 +12,11 @@ int64_t NowNs() {
       .count();
 }
 
-}  // namespace
+// The smallest buffer handed back, so that tiny batches do not each take
+// a new allocation; a multiple of the direct I/O block.
+constexpr size_t kMinBuffer = 64 * 1024;
 
-// The first batch a reader wants kept needs a buffer beside the writer's
-// two; faulting one in then would cost the writer milliseconds in the
-// middle of the traffic.
-void TailCache::Reserve() {
-  const size_t bytes = AlignDown(capacity_);
-  {
-    std::lock_guard lock(mu_);
-    if (reserved_ || bytes == 0) return;
-    reserved_ = true;
-  }
-  WriteBuffer buffer;
-  buffer.Reserve(bytes);
-  buffer.Prefault();
-  std::lock_guard lock(mu_);
-  if (held_ + free_bytes_ + buffer.capacity() > capacity_) return;
-  free_bytes_ += buffer.capacity();
-  free_.push_back(std::move(buffer));
-  SortFreeLocked();
-}
+}  // namespace
 
 bool TailCache::ReadRecently() const {
   const int64_t last = last_read_ns_.load(std::memory_order_relaxed);
@@ -61,12 +45,12 @@ WriteBuffer TailCache::Keep(WriteBuffer bytes, uint64_t end, std::span<const Hol
   }
   add_run(bytes.size());
   const size_t kept_capacity = bytes.capacity();
+  // Room for a batch twice this one's size: a buffer that has to grow
+  // while a batch fills is copied and reallocated, which at line rate
+  // churns fresh pages.
+  const size_t next_size = std::max(2 * bytes.size(), kMinBuffer);
   batch.bytes = std::make_shared<WriteBuffer>(std::move(bytes));
 
-  // The largest free buffer is the one handed back when it is as large as
-  // the batch just kept; else a new one that large: buffers that grow as a
-  // batch fills are copied and reallocated, which at line rate churns
-  // fresh pages.
   WriteBuffer spare;
   {
     std::lock_guard lock(mu_);
@@ -74,15 +58,11 @@ WriteBuffer TailCache::Keep(WriteBuffer bytes, uint64_t end, std::span<const Hol
     batches_.push_back(std::move(batch));
     while (held_ > capacity_) EvictOldestLocked();
     SortFreeLocked();
-    if (!free_.empty() && free_.front().capacity() >= kept_capacity) {
-      free_bytes_ -= free_.front().capacity();
-      spare = std::move(free_.front());
-      free_.erase(free_.begin());
-    }
+    spare = TakeFreeLocked(next_size);
     TrimFreeLocked();
   }
   spare.clear();
-  spare.Reserve(kept_capacity);
+  spare.Reserve(next_size);
   return spare;
 }
 
@@ -101,6 +81,18 @@ void TailCache::EvictOldestLocked() {
 void TailCache::SortFreeLocked() {
   std::sort(free_.begin(), free_.end(),
             [](const WriteBuffer& a, const WriteBuffer& b) { return a.capacity() > b.capacity(); });
+}
+
+WriteBuffer TailCache::TakeFreeLocked(size_t bytes) {
+  for (auto it = free_.rbegin(); it != free_.rend(); ++it) {
+    if (it->capacity() < bytes) continue;
+    if (it->capacity() > 4 * bytes) break;
+    WriteBuffer taken = std::move(*it);
+    free_bytes_ -= taken.capacity();
+    free_.erase(std::next(it).base());
+    return taken;
+  }
+  return WriteBuffer();
 }
 
 void TailCache::TrimFreeLocked() {

@@ -11,12 +11,18 @@
 // read for kIdleAfter the cache empties and the writer goes back to
 // reusing the same two buffers.
 //
+// A kept batch counts with its buffer's whole capacity, the memory it
+// really holds. So the buffer handed back to fill next is sized to the
+// batches (twice the last one): a buffer much larger than its batch would
+// leave room for only a few batches. (Handing back one buffer as large as
+// the whole cache once let the cache hold a single batch, and a consumer
+// at the log's end read two thirds of its bytes from the disk.)
+//
 // A buffer that holds no batch stays with the cache, within its capacity,
-// for the next batches: memory given back to the kernel and taken again
-// is faulted in and cleared anew, which in a virtual machine costs far
-// more than filling memory already mapped (here up to ~3 ms per 2 MiB
-// against ~0.1 ms). So the cache's memory is faulted in once (Reserve) and
-// kept.
+// for the next batches of its size: memory given back to the kernel and
+// taken again is faulted in and cleared anew, which in a virtual machine
+// costs far more than filling memory already mapped (here up to ~3 ms per
+// 2 MiB against ~0.1 ms).
 #pragma once
 
 #include <atomic>
@@ -40,11 +46,6 @@ class TailCache {
   // Holds at most `capacity` bytes of buffer memory; 0 keeps nothing.
   explicit TailCache(size_t capacity) : capacity_(capacity) {}
 
-  // Faults in the whole capacity as one free buffer, the first time it is
-  // called; takes milliseconds, so the writer's sync thread calls it
-  // before its first batch rather than anyone waiting on it.
-  void Reserve();
-
   static constexpr std::chrono::seconds kIdleAfter{1};
 
   // Bytes [from, to) of a batch that take no position: a gap and the
@@ -56,8 +57,8 @@ class TailCache {
 
   // Takes a written batch: `bytes` end at logical position `end`, and
   // `holes` (in order) are the parts of them that hold no entry bytes.
-  // Returns an empty buffer to fill next, with the memory of a batch the
-  // cache let go when there is one.
+  // Returns an empty buffer to fill next, of about twice the batch's size:
+  // the memory of a batch the cache let go when one is near that size.
   WriteBuffer Keep(WriteBuffer bytes, uint64_t end, std::span<const Hole> holes);
 
   // If one kept batch holds positions [position, end), calls `use` with
@@ -96,6 +97,9 @@ class TailCache {
   void EvictOldestLocked();
   // Largest first.
   void SortFreeLocked();
+  // The smallest free buffer of at least `bytes` and at most four times
+  // that, or an empty one; free_ must be sorted.
+  WriteBuffer TakeFreeLocked(size_t bytes);
   // Frees the smallest free buffers until the cache is within capacity;
   // free_ must be sorted.
   void TrimFreeLocked();
@@ -106,7 +110,6 @@ class TailCache {
   mutable std::mutex mu_;
   std::deque<Batch> batches_;  // oldest first
   size_t held_ = 0;            // capacity of the kept buffers
-  bool reserved_ = false;
   std::vector<WriteBuffer> free_;  // buffers that hold no batch
   size_t free_bytes_ = 0;          // their capacity
 };

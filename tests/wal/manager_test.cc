@@ -562,22 +562,6 @@ TEST(WalManager, RecentEntriesAreReadFromMemoryWithinTheCacheSize) {
   EXPECT_EQ(*got, std::string(recent.front().second.size(), '#'));
 }
 
-// Each core's sync thread faults in its tail cache's memory before it takes
-// its first batch, so that a consumer's first reads find it ready.
-TEST(WalManager, EachCoreReservesItsTailCacheBeforeItsFirstBatch) {
-  FaultFileSystem fs;
-  Options options = MemOptions(&fs, 2);
-  options.tail_cache_bytes = 512 * 1024;
-  auto m = MustCreate(options);
-  for (uint32_t core = 0; core < 2; ++core) {
-    ASSERT_TRUE(m->writer(core).AppendData(1, 0, "first"));
-  }
-  ASSERT_TRUE(m->SyncAll());
-  for (uint32_t core = 0; core < 2; ++core) {
-    EXPECT_EQ(m->writer(core).tail_cache().free_bytes(), options.tail_cache_bytes) << core;
-  }
-}
-
 // A reader copies from a cached buffer outside the cache's lock while the
 // writer keeps adding batches and the cache keeps letting buffers go: every
 // read still returns its own entry (under ASan, a buffer freed or reused
