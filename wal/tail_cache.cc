@@ -1,6 +1,7 @@
 #include "wal/tail_cache.h"
 
 #include <algorithm>
+#include <bit>
 #include <utility>
 
 namespace corelog::wal {
@@ -13,7 +14,7 @@ int64_t NowNs() {
 }
 
 // The smallest buffer handed back, so that tiny batches do not each take
-// a new allocation; a multiple of the direct I/O block.
+// a new allocation; a power of two and a multiple of the direct I/O block.
 constexpr size_t kMinBuffer = 64 * 1024;
 
 }  // namespace
@@ -47,8 +48,10 @@ WriteBuffer TailCache::Keep(WriteBuffer bytes, uint64_t end, std::span<const Hol
   const size_t kept_capacity = bytes.capacity();
   // Room for a batch twice this one's size: a buffer that has to grow
   // while a batch fills is copied and reallocated, which at line rate
-  // churns fresh pages.
-  const size_t next_size = std::max(2 * bytes.size(), kMinBuffer);
+  // churns fresh pages. Sizes are powers of two, so that the buffer of a
+  // batch let go fits the next batches and is filled again rather than
+  // given back to the kernel while a new one is faulted in.
+  const size_t next_size = std::bit_ceil(std::max(2 * bytes.size(), kMinBuffer));
   batch.bytes = std::make_shared<WriteBuffer>(std::move(bytes));
 
   WriteBuffer spare;

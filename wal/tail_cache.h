@@ -13,10 +13,12 @@
 //
 // A kept batch counts with its buffer's whole capacity, the memory it
 // really holds. So the buffer handed back to fill next is sized to the
-// batches (twice the last one): a buffer much larger than its batch would
-// leave room for only a few batches. (Handing back one buffer as large as
-// the whole cache once let the cache hold a single batch, and a consumer
-// at the log's end read two thirds of its bytes from the disk.)
+// batches: twice the last one, rounded up to a power of two so that the
+// buffers of batches let go fit the next ones. A buffer much larger than
+// its batch would leave room for only a few batches. (Handing back one
+// buffer as large as the whole cache once let the cache hold a single
+// batch, and a consumer at the log's end read two thirds of its bytes
+// from the disk.)
 //
 // A buffer that holds no batch stays with the cache, within its capacity,
 // for the next batches of its size: memory given back to the kernel and
